@@ -1,0 +1,141 @@
+/** Connection commands: PING, ECHO, QUIT, SELECT, HELLO, RESET, AUTH (mirrors server.c and networking.c). */
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, fail } from '../protocol/errors';
+import { array, bulk, int, map, OK, PONG, simple, type Reply } from '../protocol/reply';
+import { parseIntegerNumber } from '../store/numbers';
+import { REDIS_VERSION } from '../server/server';
+import type { ArgCursor } from './args';
+import type { CommandContext, CommandSpec } from './types';
+
+export const connectionCommands: readonly CommandSpec[] = [
+  { name: 'PING', arity: -1, flags: ['fast', 'stale'], group: 'connection', since: '1.0.0', summary: 'Return PONG, or the given message.', syntax: '[message]', acl: ['@connection'], run: pingCommand },
+  { name: 'ECHO', arity: 2, flags: ['fast', 'stale', 'loading'], group: 'connection', since: '1.0.0', summary: 'Return the given string.', syntax: 'message', acl: ['@connection'], run: echoCommand },
+  { name: 'QUIT', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], group: 'connection', since: '1.0.0', summary: 'Close the connection.', acl: ['@connection'], run: quitCommand },
+  { name: 'SELECT', arity: 2, flags: ['loading', 'stale', 'fast'], group: 'connection', since: '1.0.0', summary: 'Change the selected database of this connection.', syntax: 'index', acl: ['@connection'], run: selectCommand },
+  { name: 'HELLO', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '6.0.0', summary: 'Handshake: pick the protocol version, authenticate and name the connection.', syntax: '[protover [AUTH username password] [SETNAME clientname]]', acl: ['@connection'], run: helloCommand },
+  { name: 'RESET', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '6.2.0', summary: 'Reset the connection to its initial state.', acl: ['@connection'], run: resetCommand },
+  { name: 'AUTH', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '1.0.0', summary: 'Authenticate the connection.', syntax: '[username] password', acl: ['@connection'], run: authCommand },
+];
+
+// PING [message]
+function pingCommand({ client }: CommandContext, args: ArgCursor): Reply {
+  if (args.remaining > 1) throw new ReplyError("ERR wrong number of arguments for 'ping' command");
+  // In RESP2 subscribed mode PING answers the pubsub way: ["pong", message] (pingCommand in server.c).
+  if (client.mode === 'subscribed' && client.proto === 2) return array([bulk('pong'), bulk(args.hasMore ? args.next() : '')]);
+  return args.hasMore ? bulk(args.next()) : PONG;
+}
+
+// ECHO message
+function echoCommand(_ctx: CommandContext, args: ArgCursor): Reply {
+  return bulk(args.next());
+}
+
+// QUIT
+function quitCommand({ client }: CommandContext): Reply {
+  client.send({ type: 'client.close', reason: 'quit' });
+  return OK;
+}
+
+/** Parse a db index the way selectDb callers do; shared with MOVE, COPY, SWAPDB. */
+export function dbIndexArg(ctx: CommandContext, text: string, error = ERR_NOT_INTEGER) {
+  const id = parseIntegerNumber(text);
+  if (id === null || !Number.isSafeInteger(id) || Math.abs(id) > 2147483647) throw new ReplyError(error);
+  const db = ctx.server.keyspace.dbs[id];
+  if (id < 0 || db === undefined) throw new ReplyError(ERR_DB_INDEX);
+  return db;
+}
+
+// SELECT index
+function selectCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const text = args.next();
+  if (parseIntegerNumber(text) === null) fail('ERR value is not an integer or out of range');
+  ctx.client.db = dbIndexArg(ctx, text);
+  ctx.db = ctx.client.db;
+  return OK;
+}
+
+/** The server description HELLO answers with (helloCommand in networking.c). */
+function helloReply(ctx: CommandContext): Reply {
+  const { client, server } = ctx;
+  return map([
+    bulk('server'), bulk('redis'),
+    bulk('version'), bulk(REDIS_VERSION),
+    bulk('proto'), int(client.proto),
+    bulk('id'), int(client.id),
+    bulk('mode'), bulk('standalone'),
+    bulk('role'), bulk(server.role),
+    bulk('modules'), array([]),
+  ]);
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+function helloCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  let proto: 2 | 3 | undefined;
+  if (args.hasMore) {
+    const v = parseIntegerNumber(args.next());
+    if (v === null) fail('ERR Protocol version is not an integer or out of range');
+    if (v !== 2 && v !== 3) fail('NOPROTO unsupported protocol version');
+    proto = v as 2 | 3;
+  }
+  let auth: [string, string] | undefined, name: string | undefined;
+  while (args.hasMore) {
+    const opt = args.nextUpper();
+    if (opt === 'AUTH' && args.remaining >= 2) auth = [args.next(), args.next()];
+    else if (opt === 'SETNAME' && args.remaining >= 1) name = args.next();
+    else fail(`ERR Syntax error in HELLO option '${opt.toLowerCase()}'`);
+  }
+  if (auth) checkPassword(ctx, auth[0], auth[1]);
+  if (!ctx.client.authenticated) fail('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (name !== undefined) setClientName(ctx, name);
+  if (proto) ctx.client.proto = proto;
+  return helloReply(ctx);
+}
+
+/** CLIENT SETNAME's rule: no spaces or newlines (validateClientName in networking.c). */
+export function setClientName(ctx: CommandContext, name: string): void {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126) fail('ERR Client names cannot contain spaces, newlines or special characters.');
+  }
+  ctx.client.name = name;
+}
+
+// RESET
+function resetCommand(ctx: CommandContext): Reply {
+  const { client, server } = ctx;
+  client.send({ type: 'command.reset' });
+  client.resetTransaction();
+  client.watched.clear();
+  client.watchTouched = false;
+  client.db = server.keyspace.dbs[0];
+  client.proto = 2;
+  client.name = '';
+  client.replyMode = 'on';
+  client.authenticated = server.config.get('requirepass') === '';
+  return simple('RESET');
+}
+
+/** The default user: any password when requirepass is empty (nopass), else exactly requirepass (ACL's view). */
+function checkPassword(ctx: CommandContext, user: string, pass: string): void {
+  const required = ctx.server.config.get('requirepass');
+  if (user !== 'default' || (required !== '' && pass !== required)) {
+    fail('WRONGPASS invalid username-password pair or user is disabled.');
+  }
+  ctx.client.authenticated = true;
+}
+
+// AUTH [username] password
+function authCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  if (args.remaining > 2) fail(ERR_SYNTAX);
+  const required = ctx.server.config.get('requirepass');
+  if (args.remaining === 1) {
+    const pass = args.next();
+    if (required === '') {
+      fail('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+    }
+    if (pass !== required) fail('WRONGPASS invalid username-password pair or user is disabled.');
+    ctx.client.authenticated = true;
+    return OK;
+  }
+  checkPassword(ctx, args.next(), args.next());
+  return OK;
+}

@@ -1,0 +1,161 @@
+/**
+ * The command table and dispatch, in the order of processCommand() in server.c: lookup, arity, auth,
+ * transaction and replica checks, then call() with its stats and propagation. Families live one per file.
+ */
+import {
+  ERR_LOADING, ERR_NOAUTH, ERR_NOT_IN_MULTI, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
+  errWrongArity,
+} from '../protocol/errors';
+import { error, QUEUED, type Reply } from '../protocol/reply';
+import { ArgCursor } from './args';
+import type { Command, CommandContext, CommandSpec, Deferred } from './types';
+import type { Server } from '../server/server';
+import type { Client } from '../server/client';
+import { connectionCommands } from './connection';
+import { stringCommands } from './string';
+import { genericCommands } from './generic';
+import { serverCommands } from './server';
+import { transactionCommands } from './transaction';
+
+export class CommandTable {
+  private byName = new Map<string, Command>();
+
+  constructor(specs: readonly CommandSpec[]) {
+    for (const spec of specs) this.add(spec);
+  }
+
+  private add(spec: CommandSpec, parent?: Command): Command {
+    const lower = spec.name.toLowerCase();
+    const command: Command = {
+      ...spec,
+      fullname: parent ? `${parent.fullname}|${lower}` : lower,
+      parent,
+      stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
+    };
+    if (spec.subcommands) {
+      command.subs = new Map();
+      for (const sub of spec.subcommands) command.subs.set(sub.name.toLowerCase(), this.add(sub, command));
+    }
+    if (!parent) {
+      if (this.byName.has(lower)) throw new Error(`command ${lower} registered twice`);
+      this.byName.set(lower, command);
+    }
+    return command;
+  }
+
+  get(name: string): Command | undefined {
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** lookupCommand(): a container command with an argument resolves to its subcommand (or to nothing). */
+  lookup(argv: readonly string[]): Command | undefined {
+    const base = this.get(argv[0]);
+    if (!base?.subs || argv.length < 2) return base;
+    return base.subs.get(argv[1].toLowerCase());
+  }
+
+  isContainer(name: string): boolean {
+    return !!this.get(name)?.subs;
+  }
+
+  /** Top-level commands, in registration order. */
+  all(): Command[] {
+    return [...this.byName.values()];
+  }
+
+  /** Every command and subcommand (INFO commandstats, COMMAND LIST). */
+  *everything(): Generator<Command> {
+    for (const c of this.byName.values()) {
+      yield c;
+      if (c.subs) yield* c.subs.values();
+    }
+  }
+}
+
+export const commandTable = new CommandTable([
+  ...connectionCommands,
+  ...stringCommands,
+  ...genericCommands,
+  ...serverCommands,
+  ...transactionCommands,
+]);
+
+const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);
+
+/** Commands that run even inside MULTI instead of being queued. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/**
+ * Run one request from a client. Returns its reply, or a Deferred when there is nothing to send now
+ * (a parked client, or a command from our master, which gets no reply).
+ */
+export function dispatch(server: Server, client: Client, argv: string[]): Reply | Deferred {
+  const command = commandTable.lookup(argv);
+  if (command === undefined) {
+    const text = commandTable.isContainer(argv[0]) ? errUnknownSubcommand(argv[1], argv[0]) : errUnknownCommand(argv);
+    return reject(server, client, undefined, text);
+  }
+  if (command.arity > 0 ? argv.length !== command.arity : argv.length < -command.arity) {
+    return reject(server, client, command, errWrongArity(command.fullname));
+  }
+  if (!client.authenticated && !has(command, 'no_auth')) return reject(server, client, command, ERR_NOAUTH);
+  const inMulti = client.mode === 'multi';
+  if (inMulti && has(command, 'no_multi')) return reject(server, client, command, ERR_NOT_IN_MULTI);
+  if (server.isReadOnlyReplica() && !client.isMaster && has(command, 'write')) {
+    return reject(server, client, command, ERR_READONLY);
+  }
+  if (server.loading && !has(command, 'loading')) return reject(server, client, command, ERR_LOADING);
+  const base = command.parent ?? command;
+  if (inMulti && !TRANSACTION_CONTROL.has(base.fullname)) {
+    client.queue.push({ command, argv });
+    return QUEUED;
+  }
+  return call(server, client, command, argv);
+}
+
+/** Refuse before running: counts rejected_calls, and a refused command inside MULTI makes EXEC fail. */
+function reject(server: Server, client: Client, command: Command | undefined, text: string): Reply {
+  if (command) command.stats.rejected++;
+  if (client.mode === 'multi') client.transactionFailed = true;
+  server.stats.countError(text);
+  return error(text);
+}
+
+/**
+ * call() in server.c: run the handler with a fresh time snapshot, count it, and propagate what it changed.
+ * A handler bug answers -ERR and is logged; it never takes the server down.
+ */
+export function call(server: Server, client: Client, command: Command, argv: string[]): Reply | Deferred {
+  const ks = server.keyspace;
+  ks.tick();
+  const dirtyBefore = ks.dirty;
+  const ctx: CommandContext = { server, client, db: client.db, argv, command };
+  const t0 = performance.now();
+  server.propagation.enter();
+  let reply: Reply | Deferred;
+  try {
+    reply = command.run!(ctx, new ArgCursor(argv, command.parent ? 2 : 1));
+  } catch (e) {
+    if (e instanceof ReplyError) {
+      reply = error(e.text);
+    } else {
+      server.log.warning(`Command '${command.fullname}' failed: ${(e as Error)?.stack ?? e}`);
+      reply = error(`ERR internal error running '${command.fullname}': ${(e as Error)?.message ?? e}`);
+    }
+  }
+  if (ks.dirty !== dirtyBefore && ctx.rewrite !== null && (has(command, 'write') || has(command, 'may_replicate'))) {
+    server.propagation.also(ctx.db.id, ctx.rewrite ?? argv);
+  }
+  server.propagation.exit();
+  const stats = command.stats;
+  stats.calls++;
+  stats.usec += (performance.now() - t0) * 1000;
+  if (typeof reply === 'object' && reply.kind === 'error') {
+    stats.failed++;
+    server.stats.countError(reply.text);
+  }
+  server.stats.commands++;
+  client.commandsProcessed++;
+  client.lastCommand = command.fullname;
+  return reply;
+}

@@ -1,0 +1,181 @@
+/**
+ * Replies as values, and the one encoder that writes them as RESP2 or RESP3 (networking.c's addReply* family).
+ * Handlers build Reply values and never see a socket; the connection encodes all replies of one input chunk
+ * into one buffer and writes it once.
+ */
+
+export type Reply =
+  | { kind: 'simple'; text: string }
+  | { kind: 'error'; text: string } // the whole line after '-', e.g. "ERR syntax error"
+  | { kind: 'int'; value: number | bigint }
+  | { kind: 'bulk'; value: string | Buffer } // a latin1 string is one char per byte
+  | { kind: 'null' } // RESP2 `$-1`, RESP3 `_`
+  | { kind: 'nullArray' } // RESP2 `*-1`, RESP3 `_`
+  | { kind: 'array'; items: Reply[] }
+  | { kind: 'map'; items: Reply[] } // key, value, key, value… ; RESP2 sends a flat array
+  | { kind: 'set'; items: Reply[] } // RESP2 sends an array
+  | { kind: 'push'; items: Reply[] } // RESP2 sends an array
+  | { kind: 'double'; value: number } // RESP2 sends a bulk string
+  | { kind: 'bool'; value: boolean } // RESP2 sends 1 or 0
+  | { kind: 'bignum'; text: string } // RESP2 sends a bulk string
+  | { kind: 'verbatim'; format: string; text: string } // RESP2 sends the text as a bulk string
+  | { kind: 'raw'; bytes: Buffer }; // already encoded, sent as is (the replication stream, MONITOR lines)
+
+export type Protocol = 2 | 3;
+
+// Constructors and the replies every command family shares.
+export const simple = (text: string): Reply => ({ kind: 'simple', text });
+export const int = (value: number | bigint): Reply => ({ kind: 'int', value });
+export const bulk = (value: string | Buffer): Reply => ({ kind: 'bulk', value });
+export const array = (items: Reply[]): Reply => ({ kind: 'array', items });
+export const map = (items: Reply[]): Reply => ({ kind: 'map', items });
+export const set = (items: Reply[]): Reply => ({ kind: 'set', items });
+export const double = (value: number): Reply => ({ kind: 'double', value });
+export const verbatim = (text: string, format = 'txt'): Reply => ({ kind: 'verbatim', format, text });
+export const bulkArray = (values: readonly (string | null | undefined)[]): Reply =>
+  array(values.map((v) => (v == null ? NIL : bulk(v))));
+/** An error line; Redis turns newlines into spaces so the reply stays one line (addReplyErrorLength). */
+export const error = (text: string): Reply => ({ kind: 'error', text: /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text });
+
+export const OK: Reply = simple('OK');
+export const PONG: Reply = simple('PONG');
+export const QUEUED: Reply = simple('QUEUED');
+export const NIL: Reply = { kind: 'null' };
+export const NIL_ARRAY: Reply = { kind: 'nullArray' };
+export const EMPTY_ARRAY: Reply = array([]);
+export const ZERO: Reply = int(0);
+export const ONE: Reply = int(1);
+export const MINUS_ONE: Reply = int(-1);
+export const MINUS_TWO: Reply = int(-2);
+
+/** printf("%.17g"): how Redis 7.0 prints a double (addReplyDouble, ZSCORE, INFO). */
+export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  const [mantissa, expText] = d.toExponential(16).split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 17) {
+    const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+    return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  const fixed = d.toFixed(16 - exp);
+  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
+
+/**
+ * Encodes replies into one growing buffer. One writer serves the whole server: the event loop handles one
+ * connection's chunk at a time, and `take()` hands the bytes to that connection's socket in a single write.
+ */
+export class ReplyWriter {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+  proto: Protocol = 2;
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** The bytes written since the last take, in a Buffer the caller now owns. */
+  take(): Buffer | null {
+    if (this.len === 0) return null;
+    let out: Buffer;
+    if (this.len >= 32 * 1024) {
+      out = this.buf.subarray(0, this.len); // hand the big buffer over instead of copying it
+      this.buf = Buffer.allocUnsafe(64 * 1024);
+    } else {
+      out = Buffer.allocUnsafe(this.len);
+      this.buf.copy(out, 0, 0, this.len);
+    }
+    this.len = 0;
+    return out;
+  }
+
+  /** Drop what was written after `mark` (a reply abandoned half way, as when a connection closes). */
+  truncate(mark: number): void {
+    this.len = mark;
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  private ascii(text: string): void {
+    this.room(text.length);
+    this.len += this.buf.latin1Write(text, this.len);
+  }
+
+  private header(prefix: string, n: number | bigint): void {
+    this.ascii(`${prefix}${n}\r\n`);
+  }
+
+  private blob(prefix: string, value: string | Buffer): void {
+    const n = value.length;
+    this.room(n + 24);
+    this.len += this.buf.latin1Write(`${prefix}${n}\r\n`, this.len);
+    if (typeof value === 'string') this.len += this.buf.latin1Write(value, this.len);
+    else this.len += value.copy(this.buf, this.len);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  write(r: Reply): void {
+    const resp3 = this.proto === 3;
+    switch (r.kind) {
+      case 'simple':
+        return this.ascii(`+${r.text}\r\n`);
+      case 'error':
+        return this.ascii(`-${r.text}\r\n`);
+      case 'int':
+        return this.header(':', r.value);
+      case 'bulk':
+        return this.blob('$', r.value);
+      case 'null':
+        return this.ascii(resp3 ? '_\r\n' : '$-1\r\n');
+      case 'nullArray':
+        return this.ascii(resp3 ? '_\r\n' : '*-1\r\n');
+      case 'array':
+        this.header('*', r.items.length);
+        for (const item of r.items) this.write(item);
+        return;
+      case 'map':
+        this.header(resp3 ? '%' : '*', resp3 ? r.items.length / 2 : r.items.length);
+        for (const item of r.items) this.write(item);
+        return;
+      case 'set':
+        this.header(resp3 ? '~' : '*', r.items.length);
+        for (const item of r.items) this.write(item);
+        return;
+      case 'push':
+        this.header(resp3 ? '>' : '*', r.items.length);
+        for (const item of r.items) this.write(item);
+        return;
+      case 'double':
+        return resp3 ? this.ascii(`,${formatDouble(r.value)}\r\n`) : this.blob('$', formatDouble(r.value));
+      case 'bool':
+        return this.ascii(resp3 ? (r.value ? '#t\r\n' : '#f\r\n') : r.value ? ':1\r\n' : ':0\r\n');
+      case 'bignum':
+        return resp3 ? this.ascii(`(${r.text}\r\n`) : this.blob('$', r.text);
+      case 'verbatim':
+        return resp3 ? this.blob('=', `${r.format}:${r.text}`) : this.blob('$', r.text);
+      case 'raw':
+        this.room(r.bytes.length);
+        this.len += r.bytes.copy(this.buf, this.len);
+        return;
+    }
+  }
+}
+
+/** Encode one reply on its own (tests, the replication stream, MULTI's queued results). */
+export function encode(r: Reply, proto: Protocol = 2): Buffer {
+  const w = new ReplyWriter();
+  w.proto = proto;
+  w.write(r);
+  return w.take() ?? Buffer.alloc(0);
+}

@@ -1,0 +1,96 @@
+/**
+ * One connected client: its socket, decoder, session settings (db, protocol, name) and transaction state.
+ * Its lifecycle mode lives in the clientMachine actor; this object holds the data the modes act on.
+ */
+import type { Socket } from 'node:net';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { clientMachine, type ClientEvent, type ClientMode } from '../../machines/client';
+import { FrameDecoder } from '../protocol/decoder';
+import { encode, type Protocol, type Reply } from '../protocol/reply';
+import type { Command } from '../commands/types';
+import type { Db } from '../store/keyspace';
+import type { ParseLimits } from '../protocol/bytes';
+
+export interface QueuedCommand {
+  command: Command;
+  argv: string[];
+}
+
+export class Client {
+  readonly actor: Actor<typeof clientMachine>;
+  readonly decoder: FrameDecoder;
+  name = '';
+  db: Db;
+  proto: Protocol = 2;
+  readonly createdAt: number;
+  lastInteraction: number;
+  lastCommand = 'NULL';
+  authenticated: boolean;
+  /** MULTI: queued commands, and whether one was refused (EXEC then answers EXECABORT). */
+  queue: QueuedCommand[] = [];
+  transactionFailed = false;
+  /** WATCH: keys by db (with whether each was already expired); `watchTouched` is set when one changes. */
+  watched = new Map<Db, Map<string, boolean>>();
+  watchTouched = false;
+  /** master_repl_offset right after this client's last command (WAIT's target). */
+  woff = 0;
+  /** The server's link to its master: its commands are applied without replies. */
+  isMaster = false;
+  /** Set when the client's replies go nowhere (CLIENT REPLY OFF/SKIP); 'skip' covers the next command only. */
+  replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
+  /** Why the connection is being closed, once it is. */
+  closeReason = '';
+  /** Counters for CLIENT LIST / INFO. */
+  bytesIn = 0;
+  bytesOut = 0;
+  commandsProcessed = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    db: Db,
+    limits: ParseLimits,
+    now: number,
+    requireAuth: boolean,
+    inspect?: (ev: InspectionEvent) => void,
+  ) {
+    this.db = db;
+    this.decoder = new FrameDecoder(limits);
+    this.createdAt = now;
+    this.lastInteraction = now;
+    this.authenticated = !requireAuth;
+    this.actor = createActor(clientMachine, { input: { id, addr: this.addr }, inspect, id: `client-${id}` });
+  }
+
+  get addr(): string {
+    const s = this.socket;
+    return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
+  }
+
+  get laddr(): string {
+    const s = this.socket;
+    return s.localAddress?.includes(':') ? `[${s.localAddress}]:${s.localPort}` : `${s.localAddress}:${s.localPort}`;
+  }
+
+  /** The lifecycle mode: a snapshot read, cheap enough for every command. */
+  get mode(): ClientMode {
+    return this.actor.getSnapshot().value as ClientMode;
+  }
+
+  send(event: ClientEvent): void {
+    this.actor.send(event);
+  }
+
+  /** Out-of-band output (pushes, unblocked replies): encoded and written at once, outside the reply batch. */
+  push(reply: Reply): void {
+    if (this.socket.destroyed || this.replyMode !== 'on') return;
+    const bytes = encode(reply, this.proto);
+    this.bytesOut += bytes.length;
+    this.socket.write(bytes);
+  }
+
+  resetTransaction(): void {
+    this.queue = [];
+    this.transactionFailed = false;
+  }
+}

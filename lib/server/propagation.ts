@@ -1,0 +1,47 @@
+/**
+ * Collects what a command changed, as commands for replicas and the AOF (Redis's also_propagate and
+ * propagatePendingCommands). Writes made during one top-level call go out together, wrapped in MULTI/EXEC when
+ * there are two or more (an EXEC of several writes, or a key expired on access before a write), as Redis 7.0 does.
+ */
+
+/** Receives the propagated stream: one command at a time, with the db it applies to (NO_DB: any). */
+export const NO_DB = -1;
+
+export type PropagationSink = (db: number, argv: string[]) => void;
+
+export class Propagation {
+  private depth = 0;
+  private pending: { db: number; argv: string[] }[] = [];
+  readonly sinks: PropagationSink[] = [];
+
+  /** Enter a call; nested calls (EXEC running its queue) add to the same batch. */
+  enter(): void {
+    this.depth++;
+  }
+
+  /** Leave a call; the outermost one sends the batch. */
+  exit(): void {
+    if (--this.depth === 0 && this.pending.length) this.flush();
+  }
+
+  /** Propagate `argv` as executed against `db`. Outside any call (active expiry) it goes out at once. */
+  also(db: number, argv: string[]): void {
+    if (this.sinks.length === 0) return;
+    this.pending.push({ db, argv });
+    if (this.depth === 0) this.flush();
+  }
+
+  private flush(): void {
+    const ops = this.pending;
+    this.pending = [];
+    if (this.sinks.length === 0) return;
+    const wrap = ops.length > 1;
+    if (wrap) this.emit(NO_DB, ['MULTI']); // no SELECT before MULTI: it goes inside, before the first write
+    for (const op of ops) this.emit(op.db, op.argv);
+    if (wrap) this.emit(NO_DB, ['EXEC']);
+  }
+
+  private emit(db: number, argv: string[]): void {
+    for (const sink of this.sinks) sink(db, argv);
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The server: listening sockets, connected clients, the keyspace, configuration and the periodic cron
+ * (serverCron: active expiry, client timeouts, stats). startServer() is the one entry point, used by the
+ * command line and by tests that run toyredis in-process on a free port.
+ */
+import net from 'node:net';
+import type { InspectionEvent } from 'xstate';
+import { Client } from './client';
+import { Config, ConfigError } from './config';
+import { CONFIG_PARAMS } from './config-params';
+import { Logger, type LogLevel } from './log';
+import { Propagation } from './propagation';
+import { ServerStats } from './stats';
+import { Watches } from './watch';
+import { dispatch } from '../commands';
+import { BLOCKED, NO_REPLY } from '../commands/types';
+import { Keyspace, type Clock, systemClock } from '../store/keyspace';
+import { request } from '../protocol/resp';
+import { NEED_MORE, ProtocolError } from '../protocol/decoder';
+import { error, ReplyWriter } from '../protocol/reply';
+import type { ParseLimits } from '../protocol/bytes';
+
+export const VERSION: string = typeof __TOYREDIS_VERSION__ === 'string' ? __TOYREDIS_VERSION__ : '0.0.0-dev';
+/** The Redis version we answer as: clients pick features by it, and we follow 7.0's behaviour. */
+export const REDIS_VERSION = '7.0.15';
+declare const __TOYREDIS_VERSION__: string | undefined;
+
+export interface ServerOptions {
+  /** Config directives as from a config file or the command line: [name, value] in order. */
+  config?: readonly (readonly [string, string])[];
+  port?: number;
+  bind?: string;
+  clock?: Clock;
+  logSink?: (line: string) => void;
+  /** An xstate inspector: every machine actor the server creates reports to it. */
+  inspect?: (ev: InspectionEvent) => void;
+  /** Path of the config file, for CONFIG REWRITE and INFO's config_file. */
+  configFile?: string;
+}
+
+export interface ServerHandle {
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export class Server {
+  readonly config = new Config(CONFIG_PARAMS);
+  readonly log = new Logger();
+  readonly keyspace: Keyspace;
+  readonly clients = new Map<number, Client>();
+  readonly stats = new ServerStats();
+  readonly propagation = new Propagation();
+  readonly writer = new ReplyWriter();
+  readonly watches = new Watches();
+  readonly startedAt: number;
+  readonly runId = randomHex(40);
+  readonly limits: ParseLimits = { maxBulkLen: 512 * 1024 * 1024, maxInlineLen: 64 * 1024, fromMaster: false };
+  loading = false;
+  port = 0;
+  configFile = '';
+  inspect?: (ev: InspectionEvent) => void;
+  private nextClientId = 1;
+  private listeners: net.Server[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  private queryBufferLimit = 1024 * 1024 * 1024;
+  private idleTimeoutSec = 0;
+  private maxClients = 10000;
+  /** The client whose input is being processed: its replies go to the shared writer. */
+  private current: Client | null = null;
+  private shuttingDown = false;
+  onShutdown: (() => void) | null = null;
+
+  constructor(readonly clock: Clock = systemClock) {
+    this.keyspace = new Keyspace(clock);
+    this.startedAt = clock.now();
+    this.config.watch('loglevel', (v) => (this.log.level = v as LogLevel));
+    this.config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
+    this.config.watch('client-query-buffer-limit', (v) => (this.queryBufferLimit = Number(v)));
+    this.config.watch('timeout', (v) => (this.idleTimeoutSec = Number(v)));
+    this.config.watch('maxclients', (v) => (this.maxClients = Number(v)));
+    this.keyspace.hooks = {
+      modified: (db, key) => {
+        if (this.watches.size) this.watches.touched(db, key);
+      },
+      expired: (db, key) => this.propagation.also(db.id, ['DEL', key]),
+      flushed: (db) => {
+        if (this.watches.size) this.watches.flushed(db);
+      },
+    };
+  }
+
+  /** A replica that refuses writes from its clients (replica-read-only yes). */
+  isReadOnlyReplica(): boolean {
+    return false;
+  }
+
+  get role(): 'master' | 'slave' {
+    return 'master';
+  }
+
+  // ---- listening ----
+
+  async listen(port: number, bindAddrs: string[]): Promise<void> {
+    let actualPort = port;
+    for (const spec of bindAddrs) {
+      const optional = spec.startsWith('-'); // Redis's "-::1": skip quietly if the address is unavailable
+      const host = optional ? spec.slice(1) : spec;
+      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port: actualPort, host, exclusive: true, ipv6Only: host.includes(':') }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT')) {
+          this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${actualPort}: ${err.message}`);
+          continue;
+        }
+        await Promise.all(this.listeners.map((l) => new Promise((r) => l.close(r))));
+        this.listeners = [];
+        throw new ListenError(`Could not create server TCP listening socket ${host === '::' || host === '0.0.0.0' ? '*' : host}:${actualPort}: ${err.code === 'EADDRINUSE' ? 'bind: Address already in use' : err.message}`);
+      }
+      actualPort = (srv.address() as net.AddressInfo).port; // port 0: the other addresses reuse the one we got
+      this.listeners.push(srv);
+    }
+    this.port = actualPort;
+  }
+
+  startCron(): void {
+    const hz = Math.max(1, Math.min(500, this.config.getNumber('hz') || 10));
+    this.cronTimer = setInterval(() => this.cron(), 1000 / hz);
+    this.cronTimer.unref?.();
+  }
+
+  /** serverCron: what Redis does `hz` times a second. */
+  private cron(): void {
+    try {
+      this.keyspace.activeExpireCycle();
+      this.stats.sample(this.clock.now());
+      if (this.idleTimeoutSec > 0) this.closeIdleClients();
+    } catch (e) {
+      this.log.warning(`cron failed: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  private closeIdleClients(): void {
+    const now = this.clock.now();
+    for (const c of this.clients.values()) {
+      if (c.isMaster || c.mode === 'replica' || c.mode === 'blocked' || c.mode === 'subscribed') continue;
+      if ((now - c.lastInteraction) / 1000 > this.idleTimeoutSec) {
+        this.log.verbose('Closing idle client');
+        this.closeClient(c, 'timeout');
+      }
+    }
+  }
+
+  // ---- clients ----
+
+  private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    socket.on('error', (err) => this.log.verbose(`Client socket error: ${err.message}`)); // ECONNRESET must not crash
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.maxClients || this.shuttingDown) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const client = new Client(
+      this.nextClientId++, socket, this.keyspace.dbs[0], this.limits, this.clock.now(),
+      this.config.get('requirepass') !== '', this.inspect,
+    );
+    this.clients.set(client.id, client);
+    client.actor.subscribe({
+      error: (err) => {
+        this.log.warning(`Client ${client.id} state machine failed: ${(err as Error)?.stack ?? err}`);
+        socket.destroy();
+      },
+    });
+    client.actor.on('closeAfterReply', (ev) => {
+      client.closeReason = ev.reason;
+      if (this.current !== client) this.flushAndEnd(client); // otherwise processInput ends it after its batch
+    });
+    client.actor.on('transactionDiscarded', () => client.resetTransaction());
+    client.actor.start();
+    socket.on('data', (chunk) => this.onData(client, chunk));
+    socket.on('close', () => this.freeClient(client));
+  }
+
+  private onData(client: Client, chunk: Buffer): void {
+    client.bytesIn += chunk.length;
+    this.stats.netInputBytes += chunk.length;
+    client.lastInteraction = this.clock.now();
+    const mode = client.mode;
+    if (mode === 'closing' || mode === 'closed') return; // Redis stops reading a client it is closing
+    client.decoder.feed(chunk);
+    if (client.decoder.buffered > this.queryBufferLimit && !client.isMaster) {
+      this.log.warning(`Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} qbuf=${client.decoder.buffered}`);
+      client.socket.destroy();
+      return;
+    }
+    this.processInput(client);
+  }
+
+  /**
+   * processInputBuffer(): run every complete request in the client's buffer, encoding replies into the shared
+   * writer, then write them with one socket write. Stops at a parked (blocked) client or one being closed.
+   */
+  processInput(client: Client): void {
+    const writer = this.writer;
+    this.current = client;
+    try {
+      for (;;) {
+        const mode = client.mode;
+        if (mode === 'blocked' || mode === 'closing' || mode === 'closed' || mode === 'replica') break;
+        let argv: string[] | typeof NEED_MORE;
+        try {
+          argv = client.decoder.next(request);
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+          writer.proto = client.proto;
+          writer.write(error(`ERR Protocol error: ${e.reason}`));
+          this.stats.countError('ERR');
+          this.log.verbose(`Protocol error (${e.reason}) from client: id=${client.id} addr=${client.addr}`);
+          client.send({ type: 'client.close', reason: 'protocolError' });
+          break;
+        }
+        if (argv === NEED_MORE) break;
+        if (argv.length === 0) continue;
+        const reply = dispatch(this, client, argv);
+        if (reply === BLOCKED || reply === NO_REPLY) continue;
+        if (client.replyMode !== 'on') {
+          if (client.replyMode === 'skip') client.replyMode = 'on';
+          else if (client.replyMode === 'skip-next') client.replyMode = 'skip';
+          continue;
+        }
+        writer.proto = client.proto;
+        writer.write(reply);
+        if (writer.length > 16 * 1024 * 1024) this.flush(client); // don't hold a huge pipeline's replies in memory
+      }
+    } finally {
+      this.current = null;
+      this.flush(client);
+    }
+    if (client.mode === 'closing') this.flushAndEnd(client);
+  }
+
+  /** Write what the shared writer holds for this client. */
+  private flush(client: Client): void {
+    const out = this.writer.take();
+    if (!out) return;
+    client.bytesOut += out.length;
+    this.stats.netOutputBytes += out.length;
+    if (!client.socket.destroyed) client.socket.write(out);
+  }
+
+  private flushAndEnd(client: Client): void {
+    if (!client.socket.destroyed) client.socket.end();
+  }
+
+  /** Close a client: after its pending replies when it asked (QUIT), at once otherwise (CLIENT KILL). */
+  closeClient(client: Client, reason: 'quit' | 'protocolError' | 'killed' | 'timeout' | 'outputLimit' | 'shutdown'): void {
+    client.send({ type: 'client.close', reason });
+  }
+
+  private freeClient(client: Client): void {
+    if (!this.clients.delete(client.id)) return;
+    if (client.watched.size) this.watches.unwatchAll(client);
+    client.send({ type: 'socket.closed' });
+    client.actor.stop();
+  }
+
+  // ---- lifecycle ----
+
+  async close(): Promise<void> {
+    this.shuttingDown = true;
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = null;
+    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    this.listeners = [];
+    for (const c of [...this.clients.values()]) {
+      c.socket.destroy();
+      this.freeClient(c);
+    }
+  }
+
+  /** SHUTDOWN / SIGTERM: stop serving and let the process owner exit. */
+  async shutdown(): Promise<void> {
+    this.log.warning('User requested shutdown...');
+    await this.close();
+    this.log.warning('Redis is now ready to exit, bye bye...');
+    this.onShutdown?.();
+  }
+}
+
+export class ListenError extends Error {}
+
+export function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+/** Start a server. `port: 0` picks a free port; the handle says which. */
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const server = new Server(options.clock);
+  if (options.logSink) server.log.sink = options.logSink;
+  server.inspect = options.inspect;
+  server.configFile = options.configFile ?? '';
+  for (const [name, value] of options.config ?? []) {
+    try {
+      server.config.set(name, value);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`'${name} "${value}"': ${e.message}`);
+      throw e;
+    }
+  }
+  if (options.port !== undefined) server.config.set('port', String(options.port));
+  if (options.bind !== undefined) server.config.set('bind', options.bind);
+  const bind = server.config.get('bind').split(/\s+/).filter(Boolean);
+  await server.listen(server.config.getNumber('port'), bind.length ? bind : ['0.0.0.0', '-::']);
+  server.startCron();
+  return { port: server.port, server, close: () => server.close() };
+}

@@ -1,0 +1,333 @@
+/**
+ * The keyspace: 16 (configurable) databases of typed values with millisecond expiry, lazy on access and
+ * sampled actively like db.c and expire.c. It knows nothing of commands or sockets; what changes is reported
+ * through hooks, so WATCH, propagation and persistence can follow without the store knowing them.
+ */
+import type { Value } from './types';
+
+/** Where time comes from; tests inject a fake one so that expiry needs no sleeping. */
+export interface Clock {
+  now(): number; // unix time in ms
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** No TTL. Stored expiries are always > 0: a master's PEXPIREAT in the distant past is clamped to 1 ms. */
+export const NO_EXPIRY = 0;
+
+/**
+ * One key's value and metadata. `slot` is the key's fixed place in its database's scan order, so that SCAN's
+ * cursor is just a slot number and every key present for a whole scan is returned (see Db.scan).
+ */
+export class Entry {
+  constructor(
+    public value: Value,
+    public expiresAt: number,
+    public slot: number,
+    public lru: number, // seconds clock of the last access (OBJECT IDLETIME)
+  ) {}
+}
+
+/** What the rest of the server wants to hear about keyspace changes. */
+export interface KeyspaceHooks {
+  /** A key was written, deleted or expired (WATCH invalidation, client-side caching, …). */
+  modified(db: Db, key: string): void;
+  /** A key's TTL passed and it was removed: a master propagates `DEL key` to replicas and the AOF. */
+  expired(db: Db, key: string): void;
+  /** Every key of the db is about to go (FLUSHDB, FLUSHALL, a replica loading a new dataset). */
+  flushed(db: Db): void;
+}
+
+const noHooks: KeyspaceHooks = { modified() {}, expired() {}, flushed() {} };
+
+export class Db {
+  private dict = new Map<string, Entry>();
+  /** Keys by slot; deleted slots hold undefined until reused. */
+  private slots: (string | undefined)[] = [];
+  private freeSlots: number[] = [];
+  /** Keys that have a TTL (db->expires), walked by the active expire cycle. */
+  volatile = new Set<string>();
+  private expireCursor: Iterator<string> | null = null;
+  avgTtl = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly ks: Keyspace,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** The entry if the key exists and is not logically expired. Deletes it when expired (unless a replica). */
+  lookup(key: string): Entry | undefined {
+    const e = this.dict.get(key);
+    if (e === undefined) return undefined;
+    if (e.expiresAt !== NO_EXPIRY && e.expiresAt <= this.ks.now && this.expireIfNeeded(key, e)) return undefined;
+    e.lru = this.ks.lruClock;
+    return e;
+  }
+
+  /** lookup() for read commands: also counts keyspace_hits / keyspace_misses. */
+  lookupRead(key: string): Entry | undefined {
+    const e = this.lookup(key);
+    if (e === undefined) this.ks.stats.misses++;
+    else this.ks.stats.hits++;
+    return e;
+  }
+
+  /** The entry regardless of expiry, without touching it (DEBUG, OBJECT, persistence). */
+  peek(key: string): Entry | undefined {
+    return this.dict.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /**
+   * Store a value (setKey in db.c). The TTL is dropped unless `expiresAt` is given; pass the old entry's
+   * expiry to keep it (KEEPTTL, or a command that rewrites a value in place).
+   */
+  set(key: string, value: Value, expiresAt: number = NO_EXPIRY): void {
+    const e = this.dict.get(key);
+    let hadTtl = false;
+    if (e === undefined) {
+      const slot = this.freeSlots.length ? this.freeSlots.pop()! : this.slots.length;
+      this.slots[slot] = key;
+      this.dict.set(key, new Entry(value, expiresAt, slot, this.ks.lruClock));
+    } else {
+      hadTtl = e.expiresAt !== NO_EXPIRY;
+      e.value = value;
+      e.expiresAt = expiresAt;
+      e.lru = this.ks.lruClock;
+    }
+    if (expiresAt !== NO_EXPIRY) this.volatile.add(key);
+    else if (hadTtl) this.volatile.delete(key);
+    this.changed(key);
+  }
+
+  delete(key: string): boolean {
+    const e = this.dict.get(key);
+    if (e === undefined) return false;
+    this.remove(key, e);
+    this.changed(key);
+    return true;
+  }
+
+  /** Set or clear a key's TTL; returns false if the key does not exist. */
+  setExpire(key: string, at: number): boolean {
+    const e = this.dict.get(key);
+    if (e === undefined) return false;
+    e.expiresAt = at <= 0 && at !== NO_EXPIRY ? 1 : at;
+    if (at === NO_EXPIRY) this.volatile.delete(key);
+    else this.volatile.add(key);
+    this.changed(key);
+    return true;
+  }
+
+  /** A value was changed in place (a list pushed to, a string appended to): count it as a write. */
+  signalModified(key: string): void {
+    this.changed(key);
+  }
+
+  /** Remove every key. Returns how many there were. */
+  clear(): number {
+    const n = this.dict.size;
+    this.ks.hooks.flushed(this);
+    this.dict = new Map();
+    this.slots = [];
+    this.freeSlots = [];
+    this.volatile = new Set();
+    this.expireCursor = null;
+    this.avgTtl = 0;
+    if (n) this.ks.dirty += n;
+    return n;
+  }
+
+  /** Exchange contents with another Db (SWAPDB swaps the data; each Db keeps its index). */
+  swapWith(other: Db): void {
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.slots, other.slots] = [other.slots, this.slots];
+    [this.freeSlots, other.freeSlots] = [other.freeSlots, this.freeSlots];
+    [this.volatile, other.volatile] = [other.volatile, this.volatile];
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    this.expireCursor = other.expireCursor = null;
+  }
+
+  /** All keys, including logically expired ones not yet removed (callers filter). */
+  keys(): IterableIterator<string> {
+    return this.dict.keys();
+  }
+
+  entries(): IterableIterator<[string, Entry]> {
+    return this.dict.entries();
+  }
+
+  /** A random live key, or undefined when the db is empty (RANDOMKEY). */
+  randomKey(): string | undefined {
+    for (let tries = 0; tries < 100 && this.dict.size; tries++) {
+      let key: string | undefined;
+      for (let probe = 0; probe < 64 && key === undefined; probe++) {
+        key = this.slots[Math.floor(Math.random() * this.slots.length)];
+      }
+      if (key === undefined) {
+        // Mostly empty slot table: pick by position among the live keys instead.
+        let i = Math.floor(Math.random() * this.dict.size);
+        for (const k of this.dict.keys()) if (i-- === 0) { key = k; break; }
+      }
+      if (key !== undefined && this.lookup(key) !== undefined) return key;
+    }
+    return undefined;
+  }
+
+  /**
+   * Visit slots from `cursor` on, until `count` keys were seen or the end; returns the next cursor (0 = done).
+   * A key keeps its slot for life and freed slots are only reused by new keys, so every key present for the
+   * whole scan is visited exactly once: the guarantee Redis's SCAN gives.
+   */
+  scan(cursor: number, count: number, visit: (key: string) => void): number {
+    const slots = this.slots;
+    let i = cursor, seen = 0;
+    const limit = Math.max(count, 1) * 10; // bound the work on a sparse slot table, like Redis's empty-bucket limit
+    for (let stepped = 0; i < slots.length && seen < count && stepped < limit; i++, stepped++) {
+      const key = slots[i];
+      if (key !== undefined) {
+        seen++;
+        visit(key);
+      }
+    }
+    return i >= slots.length ? 0 : i;
+  }
+
+  /**
+   * One round of active expiry over this db: walk the keys with a TTL from where the last round stopped and
+   * delete the expired ones. Returns [sampled, expired] so the cycle can decide whether to go on.
+   */
+  expireSample(max: number): [number, number] {
+    let sampled = 0, expired = 0;
+    if (this.volatile.size === 0) return [0, 0];
+    if (this.expireCursor === null) this.expireCursor = this.volatile.values();
+    let ttlSum = 0, ttlSamples = 0;
+    while (sampled < max) {
+      const r = this.expireCursor.next();
+      if (r.done) {
+        this.expireCursor = null;
+        break;
+      }
+      sampled++;
+      const e = this.dict.get(r.value);
+      if (e === undefined || e.expiresAt === NO_EXPIRY) continue;
+      if (e.expiresAt <= this.ks.now) {
+        if (this.expireIfNeeded(r.value, e)) expired++;
+      } else {
+        ttlSum += e.expiresAt - this.ks.now;
+        ttlSamples++;
+      }
+    }
+    if (ttlSamples) this.avgTtl = this.avgTtl ? (this.avgTtl / 50) * 49 + ttlSum / ttlSamples / 50 : ttlSum / ttlSamples;
+    return [sampled, expired];
+  }
+
+  /** Delete an expired key (a master), or only report it as absent (a replica waits for the master's DEL). */
+  private expireIfNeeded(key: string, e: Entry): boolean {
+    if (this.ks.replicaMode !== 'master') return this.ks.replicaMode === 'replica-read';
+    this.remove(key, e);
+    this.ks.stats.expiredKeys++;
+    this.ks.hooks.expired(this, key);
+    this.ks.hooks.modified(this, key);
+    return true;
+  }
+
+  private remove(key: string, e: Entry): void {
+    this.dict.delete(key);
+    if (e.expiresAt !== NO_EXPIRY) this.volatile.delete(key);
+    this.slots[e.slot] = undefined;
+    if (e.slot === this.slots.length - 1) this.slots.length = e.slot;
+    else this.freeSlots.push(e.slot);
+  }
+
+  private changed(key: string): void {
+    this.ks.dirty++;
+    this.ks.hooks.modified(this, key);
+  }
+}
+
+export interface KeyspaceStats {
+  hits: number;
+  misses: number;
+  expiredKeys: number;
+  expiredStalePerc: number;
+  expiredTimeCapReached: number;
+  expireCycleCpuMs: number;
+}
+
+export class Keyspace {
+  readonly dbs: Db[];
+  /** Time of the command being run, in ms: one snapshot per command, so a command sees one instant. */
+  now: number;
+  /** Seconds clock for Entry.lru. */
+  lruClock = 0;
+  /** Writes since the last save (server.dirty): RDB save points and INFO read it, propagation compares it. */
+  dirty = 0;
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, expireCycleCpuMs: 0 };
+  hooks: KeyspaceHooks = noHooks;
+  /**
+   * How expired keys are treated. A master deletes them. A replica leaves deletion to its master: ordinary
+   * clients see them as absent ('replica-read'), the master's own stream still sees them ('replica-master').
+   */
+  replicaMode: 'master' | 'replica-read' | 'replica-master' = 'master';
+
+  constructor(
+    readonly clock: Clock = systemClock,
+    databases = 16,
+  ) {
+    this.now = clock.now();
+    this.lruClock = Math.floor(this.now / 1000);
+    this.dbs = Array.from({ length: databases }, (_, i) => new Db(i, this));
+  }
+
+  /** Take the time snapshot commands run against. */
+  tick(): number {
+    this.now = this.clock.now();
+    this.lruClock = Math.floor(this.now / 1000);
+    return this.now;
+  }
+
+  get keyCount(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+
+  /**
+   * The active expire cycle (activeExpireCycle in expire.c, "slow" mode): sample 20 keys with a TTL per db,
+   * repeat while more than 10% of a sample had expired, and stop after `budgetMs`.
+   */
+  activeExpireCycle(budgetMs = 25): void {
+    if (this.replicaMode !== 'master') return;
+    const start = this.clock.now();
+    this.tick();
+    let totalSampled = 0, totalExpired = 0;
+    for (const db of this.dbs) {
+      for (;;) {
+        const [sampled, expired] = db.expireSample(20);
+        totalSampled += sampled;
+        totalExpired += expired;
+        if (sampled === 0 || expired * 10 <= sampled) break;
+        if (this.clock.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReached++;
+          break;
+        }
+      }
+    }
+    const current = totalSampled ? totalExpired / totalSampled : 0;
+    this.stats.expiredStalePerc = this.stats.expiredStalePerc * 0.95 + current * 0.05;
+    this.stats.expireCycleCpuMs += this.clock.now() - start;
+  }
+
+  flushAll(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.clear();
+    return n;
+  }
+}
