@@ -1,0 +1,36 @@
+/**
+ * toyredis in this process on a free port (startServer from lib/), with a fake clock and captured log lines,
+ * plus a runner for `[argv, expected RESP bytes]` rows sent over a real TCP connection.
+ */
+import * as assert from 'uvu/assert';
+import { startServer, type ServerHandle, type ServerOptions } from '../../lib/server/server';
+import { FakeClock } from './clock';
+import { RawConnection } from './raw';
+import { encode } from '../../lib/protocol/reply';
+
+export interface InProcess extends ServerHandle {
+  clock: FakeClock;
+  logs: string[];
+  connect(): Promise<RawConnection>;
+}
+
+export async function startInProcess(options: ServerOptions = {}): Promise<InProcess> {
+  const clock = new FakeClock();
+  const logs: string[] = [];
+  const handle = await startServer({ port: 0, bind: '127.0.0.1', clock, logSink: (l) => logs.push(l), ...options });
+  return { ...handle, clock, logs, connect: () => RawConnection.connect(handle.port) };
+}
+
+/** A row: the command, then the exact bytes of the reply (RESP2 unless the connection switched). */
+export type Row = [argv: string[], expected: string | RegExp];
+
+/** Send each row's command on `conn` and compare the reply's bytes. */
+export async function runRows(conn: RawConnection, rows: Row[]): Promise<void> {
+  for (const [argv, expected] of rows) {
+    conn.send(...argv);
+    const got = encode(await conn.read(), 2).toString('latin1');
+    const label = `${argv.map((a) => JSON.stringify(a)).join(' ')}`;
+    if (typeof expected === 'string') assert.is(got, expected, label);
+    else assert.match(got, expected, label);
+  }
+}
