@@ -6,7 +6,6 @@ import * as assert from 'uvu/assert';
 import { startServer, type ServerHandle, type ServerOptions } from '../../lib/server/server';
 import { FakeClock } from './clock';
 import { RawConnection } from './raw';
-import { encode } from '../../lib/protocol/reply';
 
 export interface InProcess extends ServerHandle {
   clock: FakeClock;
@@ -21,14 +20,14 @@ export async function startInProcess(options: ServerOptions = {}): Promise<InPro
   return { ...handle, clock, logs, connect: () => RawConnection.connect(handle.port) };
 }
 
-/** A row: the command, then the exact bytes of the reply (RESP2 unless the connection switched). */
+/** A row: the command, then the exact bytes of the reply (or a pattern they must match). */
 export type Row = [argv: string[], expected: string | RegExp];
 
 /** Send each row's command on `conn` and compare the reply's bytes. */
 export async function runRows(conn: RawConnection, rows: Row[]): Promise<void> {
   for (const [argv, expected] of rows) {
     conn.send(...argv);
-    const got = encode(await conn.read(), 2).toString('latin1');
+    const got = await conn.readRaw();
     const label = `${argv.map((a) => JSON.stringify(a)).join(' ')}`;
     if (typeof expected === 'string') assert.is(got, expected, label);
     else assert.match(got, expected, label);

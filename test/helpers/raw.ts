@@ -10,6 +10,7 @@ import type { Reply } from '../../lib/protocol/reply';
 export class RawConnection {
   private decoder = new FrameDecoder({ maxBulkLen: Infinity, maxInlineLen: Infinity, fromMaster: true });
   private raw: Buffer[] = [];
+  private consumed = 0; // bytes of `raw` already returned as replies
   private waiters: (() => void)[] = [];
   closed = false;
 
@@ -62,10 +63,23 @@ export class RawConnection {
 
   /** The next whole reply, parsed. Rejects after `ms` or when the connection closes first. */
   async read(ms = 5000): Promise<Reply> {
+    return (await this.readFrame(ms)).reply;
+  }
+
+  /** The next whole reply exactly as the bytes arrived (latin1). */
+  async readRaw(ms = 5000): Promise<string> {
+    return (await this.readFrame(ms)).bytes;
+  }
+
+  private async readFrame(ms: number): Promise<{ reply: Reply; bytes: string }> {
     const deadline = Date.now() + ms;
     for (;;) {
       const r = this.decoder.next(reply);
-      if (r !== NEED_MORE) return r;
+      if (r !== NEED_MORE) {
+        const start = this.consumed;
+        this.consumed += this.decoder.lastFrameBytes;
+        return { reply: r, bytes: Buffer.concat(this.raw).subarray(start, this.consumed).toString('latin1') };
+      }
       if (this.closed) throw new Error('connection closed');
       if (!(await this.wait(deadline - Date.now())) && Date.now() >= deadline) throw new Error('timed out waiting for a reply');
     }
