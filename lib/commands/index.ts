@@ -16,6 +16,7 @@ import { stringCommands } from './string';
 import { genericCommands } from './generic';
 import { serverCommands } from './server';
 import { transactionCommands } from './transaction';
+import { replicationCommands } from './replication';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -78,6 +79,7 @@ export const commandTable = new CommandTable([
   ...genericCommands,
   ...serverCommands,
   ...transactionCommands,
+  ...replicationCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);
@@ -128,6 +130,8 @@ function reject(server: Server, client: Client, command: Command | undefined, te
 export function call(server: Server, client: Client, command: Command, argv: string[]): Reply | Deferred {
   const ks = server.keyspace;
   ks.tick();
+  // On a replica, expired keys stay until the master's DEL: its stream sees them, other clients don't.
+  if (server.replicaRole) ks.replicaMode = client.isMaster ? 'replica-master' : 'replica-read';
   const dirtyBefore = ks.dirty;
   const ctx: CommandContext = { server, client, db: client.db, argv, command };
   const t0 = performance.now();
@@ -157,5 +161,6 @@ export function call(server: Server, client: Client, command: Command, argv: str
   server.stats.commands++;
   client.commandsProcessed++;
   client.lastCommand = command.fullname;
+  client.woff = server.replication.offset; // what a WAIT after this command waits for
   return reply;
 }

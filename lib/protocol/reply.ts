@@ -172,7 +172,22 @@ export class ReplyWriter {
   }
 }
 
-/** Encode one reply on its own (tests, the replication stream, MULTI's queued results). */
+/** A command as a RESP multibulk request: how the replication stream and the AOF carry it. */
+export function encodeCommand(argv: readonly string[]): Buffer {
+  let size = 16;
+  for (const a of argv) size += a.length + 16;
+  const out = Buffer.allocUnsafe(size);
+  let n = out.latin1Write(`*${argv.length}\r\n`, 0);
+  for (const a of argv) {
+    n += out.latin1Write(`$${a.length}\r\n`, n);
+    n += out.latin1Write(a, n);
+    out[n++] = 13;
+    out[n++] = 10;
+  }
+  return out.subarray(0, n);
+}
+
+/** Encode one reply on its own (tests, pushes to other clients, MULTI's queued results). */
 export function encode(r: Reply, proto: Protocol = 2): Buffer {
   const w = new ReplyWriter();
   w.proto = proto;

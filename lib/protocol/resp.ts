@@ -206,3 +206,54 @@ const replyTable: ByteParser<Reply> = byFirstByte<Reply>(
   },
   new Parser((s: State) => malformed(s, `unknown reply type '${String.fromCharCode(bytesOf(s.dataView)[s.index])}'`)),
 );
+
+// ---- The RDB transfer that follows +FULLRESYNC (readSyncBulkPayload in replication.c) ----
+
+/** How the master frames the snapshot: a byte count, or a 40-byte mark that will also end it (diskless). */
+export type RdbTransferHeader = { kind: 'length'; length: number } | { kind: 'eofMark'; mark: string };
+
+const EOF_MARK_LEN = 40;
+const transferLength = countLine(36 /* $ */, 'too big RDB transfer header');
+
+/**
+ * `$<len>\r\n` or `$EOF:<40 bytes>\r\n`; newlines the master sends as keepalives before it are skipped. Only the
+ * header is parsed: the payload (no trailing CRLF) is streamed to the loader by byte count or until the mark,
+ * so a 500 MB snapshot is never held in one buffer.
+ */
+export const rdbTransferHeader: ByteParser<RdbTransferHeader | null> = new Parser((s: State) => {
+  if (s.isError) return s;
+  const b = bytesOf(s.dataView);
+  if (s.index >= b.length) return needBytes(s, s.index + 1);
+  if (b[s.index] === 10) return succeed(s, null, s.index + 1); // keepalive newline
+  if (b.length - s.index >= 5 && b.latin1Slice(s.index, s.index + 5) === '$EOF:') {
+    const end = s.index + 5 + EOF_MARK_LEN + 2;
+    if (b.length < end) return needBytes(s, end);
+    return succeed(s, { kind: 'eofMark', mark: b.latin1Slice(s.index + 5, s.index + 5 + EOF_MARK_LEN) }, end);
+  }
+  const st = transferLength.p(s);
+  if (st.isError) return st;
+  const n = st.result as number;
+  if (!(n >= 0)) return malformed(s, 'invalid RDB transfer length');
+  return succeed(st, { kind: 'length', length: n }, st.index);
+});
+
+// ---- What a replica reads from its master ----
+
+/** A reply, or null for a bare `\n` keepalive (sent while the master prepares the snapshot). */
+export const replyOrKeepalive: ByteParser<Reply | null> = byFirstByte<Reply | null>(
+  { '\n': new Parser((s: State) => succeed(s, null, s.index + 1)) },
+  reply,
+);
+
+/**
+ * A command of the replication stream: multibulk only. Empty lines are keepalives; any other inline request
+ * means the stream is out of sync, and Redis drops the link ("Master using the inline protocol. Desync?").
+ */
+export const masterStreamRequest: ByteParser<string[]> = byFirstByte<string[]>(
+  { '*': multibulkRequest },
+  new Parser((s: State) => {
+    const st = inlineRequest.p(s);
+    if (st.isError || (st.result as string[]).length === 0) return st;
+    return malformed(s, 'Master using the inline protocol. Desync?');
+  }),
+);

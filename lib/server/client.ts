@@ -36,6 +36,12 @@ export class Client {
   woff = 0;
   /** The server's link to its master: its commands are applied without replies. */
   isMaster = false;
+  /** What this connection said with REPLCONF before PSYNC (listening-port, ip-address, capa). */
+  replconf = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
+  /** Set once PSYNC made this connection a replica of ours (see lib/server/replication.ts). */
+  replica: import('./replication').ReplicaPeer | null = null;
+  /** An address to show instead of the socket's (the master link's client has no socket of its own). */
+  fixedAddr = '';
   /** Set when the client's replies go nowhere (CLIENT REPLY OFF/SKIP); 'skip' covers the next command only. */
   replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
   /** Why the connection is being closed, once it is. */
@@ -63,6 +69,7 @@ export class Client {
   }
 
   get addr(): string {
+    if (this.fixedAddr) return this.fixedAddr;
     const s = this.socket;
     return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
   }

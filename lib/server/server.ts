@@ -12,12 +12,14 @@ import { Logger, type LogLevel } from './log';
 import { Propagation } from './propagation';
 import { ServerStats } from './stats';
 import { Watches } from './watch';
+import { Replication } from './replication';
+import { ReplicaRole } from './replica-of';
 import { dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { Keyspace, type Clock, systemClock } from '../store/keyspace';
 import { request } from '../protocol/resp';
 import { NEED_MORE, ProtocolError } from '../protocol/decoder';
-import { error, ReplyWriter } from '../protocol/reply';
+import { error, ReplyWriter, type Reply } from '../protocol/reply';
 import type { ParseLimits } from '../protocol/bytes';
 
 export const VERSION: string = typeof __TOYREDIS_VERSION__ === 'string' ? __TOYREDIS_VERSION__ : '0.0.0-dev';
@@ -53,6 +55,9 @@ export class Server {
   readonly propagation = new Propagation();
   readonly writer = new ReplyWriter();
   readonly watches = new Watches();
+  readonly replication: Replication;
+  /** Set while this server is a replica (REPLICAOF host port); null on a master. */
+  replicaRole: ReplicaRole | null = null;
   readonly startedAt: number;
   readonly runId = randomHex(40);
   readonly limits: ParseLimits = { maxBulkLen: 512 * 1024 * 1024, maxInlineLen: 64 * 1024, fromMaster: false };
@@ -69,16 +74,20 @@ export class Server {
   /** The client whose input is being processed: its replies go to the shared writer. */
   private current: Client | null = null;
   private shuttingDown = false;
+  private lastReplicationCron = 0;
   onShutdown: (() => void) | null = null;
 
   constructor(readonly clock: Clock = systemClock) {
     this.keyspace = new Keyspace(clock);
     this.startedAt = clock.now();
+    this.replication = new Replication(this, () => randomHex(40));
     this.config.watch('loglevel', (v) => (this.log.level = v as LogLevel));
     this.config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
     this.config.watch('client-query-buffer-limit', (v) => (this.queryBufferLimit = Number(v)));
     this.config.watch('timeout', (v) => (this.idleTimeoutSec = Number(v)));
     this.config.watch('maxclients', (v) => (this.maxClients = Number(v)));
+    this.config.watch('replica-read-only', (v) => (this.replicaReadOnly = v === 'yes'));
+    this.config.watch('repl-backlog-size', (v) => this.replication.resizeBacklog(Number(v)));
     this.keyspace.hooks = {
       modified: (db, key) => {
         if (this.watches.size) this.watches.touched(db, key);
@@ -92,11 +101,50 @@ export class Server {
 
   /** A replica that refuses writes from its clients (replica-read-only yes). */
   isReadOnlyReplica(): boolean {
-    return false;
+    return this.replicaRole !== null && this.replicaReadOnly;
   }
+  private replicaReadOnly = true;
 
   get role(): 'master' | 'slave' {
-    return 'master';
+    return this.replicaRole ? 'slave' : 'master';
+  }
+
+  /** REPLICAOF host port (replicationSetMaster): follow that master from now on. */
+  becomeReplicaOf(host: string, port: number): void {
+    const repl = this.replication;
+    // Keep what we hold as a cached master: PSYNC can then continue our own history on the new master.
+    const cached = this.replicaRole
+      ? this.replicaRole.offset >= 0 ? { replid: repl.replid, offset: this.replicaRole.offset } : null
+      : { replid: repl.replid, offset: repl.offset };
+    this.replicaRole?.stop();
+    for (const c of this.clients.values()) if (c.mode === 'blocked') this.unblockWithError(c, 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+    repl.forwardsMasterStream = true;
+    this.keyspace.replicaMode = 'replica-read';
+    this.replicaRole = new ReplicaRole(this, { host, port }, this.startedFromConfig ? null : cached);
+    this.startedFromConfig = false;
+    this.replicaRole.start();
+  }
+
+  /** REPLICAOF NO ONE (replicationUnsetMaster): keep the data, take a new replication id, serve writes. */
+  promoteToMaster(): void {
+    const role = this.replicaRole;
+    if (!role) return;
+    role.stop();
+    this.replicaRole = null;
+    const repl = this.replication;
+    if (role.offset >= 0) repl.offset = role.offset;
+    repl.shiftReplicationId();
+    repl.disconnectAll('replication id changed (REPLICAOF NO ONE)');
+    repl.forwardsMasterStream = false;
+    this.keyspace.replicaMode = 'master';
+  }
+
+  /** A server started with `replicaof` asks for a full resync (`PSYNC ? -1`), having no history to continue. */
+  private startedFromConfig = false;
+
+  private unblockWithError(client: Client, text: string): void {
+    this.replication.forgetWaiter(client);
+    this.unblock(client, error(text));
   }
 
   // ---- listening ----
@@ -140,9 +188,14 @@ export class Server {
   /** serverCron: what Redis does `hz` times a second. */
   private cron(): void {
     try {
+      const now = this.clock.now();
       this.keyspace.activeExpireCycle();
-      this.stats.sample(this.clock.now());
+      this.stats.sample(now);
       if (this.idleTimeoutSec > 0) this.closeIdleClients();
+      if (now - this.lastReplicationCron >= 1000) {
+        this.lastReplicationCron = now;
+        this.replication.cron(this.config.getNumber('repl-ping-replica-period'), this.config.getNumber('repl-timeout'));
+      }
     } catch (e) {
       this.log.warning(`cron failed: ${(e as Error).stack ?? e}`);
     }
@@ -216,7 +269,7 @@ export class Server {
     try {
       for (;;) {
         const mode = client.mode;
-        if (mode === 'blocked' || mode === 'closing' || mode === 'closed' || mode === 'replica') break;
+        if (mode === 'blocked' || mode === 'closing' || mode === 'closed') break;
         let argv: string[] | typeof NEED_MORE;
         try {
           argv = client.decoder.next(request);
@@ -233,6 +286,7 @@ export class Server {
         if (argv.length === 0) continue;
         const reply = dispatch(this, client, argv);
         if (reply === BLOCKED || reply === NO_REPLY) continue;
+        if (mode === 'replica') continue; // a replica's own commands (REPLCONF ACK) are never answered
         if (client.replyMode !== 'on') {
           if (client.replyMode === 'skip') client.replyMode = 'on';
           else if (client.replyMode === 'skip-next') client.replyMode = 'skip';
@@ -262,6 +316,17 @@ export class Server {
     if (!client.socket.destroyed) client.socket.end();
   }
 
+  /**
+   * Answer a parked client (WAIT, blocking pops) and let it run again: its reply goes out, then whatever it
+   * pipelined behind the blocking command is processed.
+   */
+  unblock(client: Client, reply: Reply): void {
+    if (client.mode !== 'blocked') return;
+    client.send({ type: 'client.unblock' });
+    client.push(reply);
+    if (client.decoder.buffered > 0) setImmediate(() => this.processInput(client));
+  }
+
   /** Close a client: after its pending replies when it asked (QUIT), at once otherwise (CLIENT KILL). */
   closeClient(client: Client, reason: 'quit' | 'protocolError' | 'killed' | 'timeout' | 'outputLimit' | 'shutdown'): void {
     client.send({ type: 'client.close', reason });
@@ -270,6 +335,8 @@ export class Server {
   private freeClient(client: Client): void {
     if (!this.clients.delete(client.id)) return;
     if (client.watched.size) this.watches.unwatchAll(client);
+    if (client.replica) this.replication.peerClosed(client);
+    if (client.mode === 'blocked') this.replication.forgetWaiter(client);
     client.send({ type: 'socket.closed' });
     client.actor.stop();
   }
@@ -278,6 +345,7 @@ export class Server {
 
   async close(): Promise<void> {
     this.shuttingDown = true;
+    this.replicaRole?.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
@@ -286,6 +354,15 @@ export class Server {
       c.socket.destroy();
       this.freeClient(c);
     }
+  }
+
+  /** `replicaof host port` from the command line or config file: connect once we listen (and know our port). */
+  applyReplicaofConfig(): void {
+    const value = this.config.get('replicaof').trim();
+    if (!value) return;
+    const [host, port] = value.split(/\s+/);
+    this.startedFromConfig = true;
+    this.becomeReplicaOf(host, Number(port));
   }
 
   /** SHUTDOWN / SIGTERM: stop serving and let the process owner exit. */
@@ -324,5 +401,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const bind = server.config.get('bind').split(/\s+/).filter(Boolean);
   await server.listen(server.config.getNumber('port'), bind.length ? bind : ['0.0.0.0', '-::']);
   server.startCron();
+  server.applyReplicaofConfig();
   return { port: server.port, server, close: () => server.close() };
 }

@@ -29,6 +29,8 @@ export class ServerStats {
   rejectedConnections = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   errorReplies = 0;
   /** errorstat_<CODE>: the first word of each error reply. */
   readonly errors = new Map<string, number>();
@@ -60,6 +62,8 @@ export class ServerStats {
     this.rejectedConnections = 0;
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
     this.errorReplies = 0;
     this.errors.clear();
   }
