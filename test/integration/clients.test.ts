@@ -208,8 +208,9 @@ test('clients that vanish mid-command do not hurt the server', async () => {
   const greedy = net.connect(server.port, '127.0.0.1');
   greedy.on('error', () => {});
   await new Promise((resolve) => greedy.once('connect', resolve));
-  greedy.write('*2\r\n$3\r\nGET\r\n$3\r\nfat\r\n'.repeat(2000));
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  const answering = new Promise((resolve) => greedy.once('data', resolve));
+  greedy.write('*2\r\n$3\r\nGET\r\n$3\r\nfat\r\n'.repeat(300)); // 30 MB of replies
+  await answering;
   greedy.resetAndDestroy();
   // the server goes on: same client, then a new one
   assert.is(await r.ping(), 'PONG');

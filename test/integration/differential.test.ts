@@ -53,6 +53,7 @@ type Frame = { type: string; text: string; items?: Frame[]; raw: string };
 function readFrame(s: string, at: number): { frame: Frame; end: number } {
   const type = s[at];
   const eol = s.indexOf('\r\n', at);
+  if (eol < 0) throw new Error('not a whole reply');
   const head = s.slice(at + 1, eol);
   let end = eol + 2;
   if (type === '$' || type === '=' || type === '!') {
@@ -84,9 +85,9 @@ function readAll(s: string): Frame[] {
   return out;
 }
 
-/** Apply `f` to the reply at position `index` (0-based) of the replies in `s`; other replies stay as they were. */
-const onReply = (index: number, f: (fr: Frame) => string) => (s: string) =>
-  readAll(s).map((fr, i) => (i === index ? f(fr) : fr.raw)).join('');
+/** Apply `f` to the replies at these positions (0-based) of the replies in `s`; others stay as they were. */
+const onReply = (index: number | number[], f: (fr: Frame) => string) => (s: string) =>
+  readAll(s).map((fr, i) => ([index].flat().includes(i) ? f(fr) : fr.raw)).join('');
 
 /** An array whose element order is a hash table's (KEYS, SMEMBERS): sort the elements. */
 const sortedArray = (fr: Frame) =>
@@ -184,7 +185,7 @@ const rows: Row[] = [
   row(['SET', 'k', 'v', 'EX']),
   row(['SET', 'k', 'v', 'EX', '10', 'PX', '10']),
   row(['SET', 'k', 'v', 'EX', '9223372036854775807']),
-  row(['SET', 'k', 'v', 'EXAT', '99999999999'], ['TTL', 'k'], ['EXPIRETIME', 'k']),
+  row(['SET', 'k', 'v', 'EXAT', '99999999999'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k']),
   row(['SET', 'k', 'v', 'PXAT', '1'], ['EXISTS', 'k']),
   row(['SET', 'k', 'v', 'EX', '100'], ['SET', 'k', 'w', 'KEEPTTL'], ['TTL', 'k'], ['SET', 'k', 'x'], ['TTL', 'k']),
   row(['SET', 'k', 'v', 'KEEPTTL', 'EX', '10']),
@@ -268,7 +269,7 @@ const rows: Row[] = [
   row(['SET', 'k', 'v'], ['RENAME', 'k', 'k2'], ['GET', 'k2'], ['RENAME', 'nope', 'x'], ['RENAMENX', 'k2', 'k2']),
   row(['UNLINK', 'nope'], ['SET', 'k', 'v'], ['UNLINK', 'k']),
   row(['SET', 'k', 'v'], ['RANDOMKEY'], ['DEL', 'k'], ['RANDOMKEY']),
-  loose(onReply(4, sortedArray), ['MSET', 'a', '1', 'b', '2', 'c', '3'], ['KEYS', 'a'], ['KEYS', 'x*'], ['KEYS', '[ab]'], ['KEYS', '*']),
+  loose(onReply([3, 4], sortedArray), ['MSET', 'a', '1', 'b', '2', 'c', '3'], ['KEYS', 'a'], ['KEYS', 'x*'], ['KEYS', '[ab]'], ['KEYS', '*']),
   row(['SET', 'a*b', '1'], ['KEYS', 'a\\*b'], ['KEYS', 'a?b']),
   loose(onReply(1, scanReply), ['MSET', 'a', '1', 'b', '2', 'c', '3'], ['SCAN', '0']),
   loose(onReply(1, scanReply), ['MSET', 'a1', '1', 'a2', '2', 'b', '3'], ['SCAN', '0', 'MATCH', 'a*', 'COUNT', '100']),
@@ -397,6 +398,10 @@ const rows: Row[] = [
   row('ECHO "" \'\'\r\n'),
   row('ECHO\r\n'),
   row('FOO bar\r\n'),
+  row('PING\r\r\n'),
+  row('ECHO "a\\x4"\r\n'),
+  row('ECHO "\\xZZ"\r\n'),
+  row(' \t \r\n'),
 
   // malformed multibulk: an error, then the connection closes; earlier requests in the chunk are answered first
   closing('*x\r\n'),
@@ -411,6 +416,11 @@ const rows: Row[] = [
   closing('*1\r\n$536870913\r\n'),
   row('*-1\r\n*0\r\n' + mb('PING')),
   row('*1\r\n$4\r\nPINGxx'),
+  closing('*1\n$4\r\nPING\r\n'),
+  closing('*1\r\n$4\nPING\r\n'),
+  row('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n', mb('GET', 'k'), mb('STRLEN', 'k')),
+  row(['MSET', ...Array.from({ length: 1000 }, (_, i) => [`key${i}`, `v${i}`]).flat()], ['MGET', ...Array.from({ length: 1000 }, (_, i) => `key${i}`)], ['DBSIZE']),
+  row(['SET', 'k', big(1024 * 1024 + 7, 'z')], ['STRLEN', 'k'], ['GETRANGE', 'k', '1048570', '-1'], ['APPEND', 'k', 'end']),
   closing(mb('SET', 'k', 'v') + mb('GET', 'k') + '*1\r\n+x\r\n' + mb('PING')),
   closing('PING\r\n*x\r\nPING\r\n'),
   closing('PING\r\nECHO "unbalanced\r\nPING\r\n'),
