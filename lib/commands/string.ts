@@ -59,6 +59,12 @@ function checkStringLength(ctx: CommandContext, size: number): void {
 }
 const MAX_STRING_LENGTH = (1 << 29) - 24; // V8's longest one-byte string
 
+/** An option keyword as Redis compares it: case-insensitively and as a C string, so a NUL byte ends it. */
+function optionName(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
+}
+
 // GET key
 function getCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const value = getString(db, args.nextKey());
@@ -104,7 +110,7 @@ function parseExtendedOptions(args: ArgCursor, command: 'set' | 'get'): SetFlags
   const f: SetFlags = {};
   const isSet = command === 'set';
   while (args.hasMore) {
-    const opt = args.nextUpper();
+    const opt = optionName(args.next());
     const hasNext = args.hasMore;
     const noExpiry = !f.expire && !f.keepTtl && !f.persist;
     if (opt === 'NX' && isSet && !f.xx) f.nx = true;
@@ -134,7 +140,7 @@ function setGeneric(ctx: CommandContext, key: string, value: string, f: SetFlags
   if (f.expire) {
     ctx.rewrite = ['SET', key, value, 'PXAT', String(at)]; // replicas get an absolute time
   } else if (f.get) {
-    ctx.rewrite = ctx.argv.filter((a, i) => i < 3 || a.toUpperCase() !== 'GET');
+    ctx.rewrite = ctx.argv.filter((a, i) => i < 3 || optionName(a) !== 'GET');
   }
   return old ?? okReply;
 }
@@ -327,21 +333,22 @@ function incrbyfloatCommand(ctx: CommandContext, args: ArgCursor): Reply {
 }
 
 // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
-function lcsCommand({ db }: CommandContext, args: ArgCursor): Reply {
-  const a = args.nextKey(), b = args.nextKey();
+function lcsCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  // Redis looks both keys up and checks their types before it reads a single option.
+  const ea = ctx.db.lookupRead(args.nextKey()), eb = ctx.db.lookupRead(args.nextKey());
+  if ((ea && typeof ea.value !== 'string') || (eb && typeof eb.value !== 'string')) {
+    fail('ERR The specified keys must contain string values');
+  }
   let getLen = false, getIdx = false, withMatchLen = false, minMatchLen = 0;
   while (args.hasMore) {
-    const opt = args.nextUpper();
+    const opt = optionName(args.next());
     if (opt === 'IDX') getIdx = true;
     else if (opt === 'LEN') getLen = true;
     else if (opt === 'WITHMATCHLEN') withMatchLen = true;
     else if (opt === 'MINMATCHLEN' && args.hasMore) minMatchLen = Math.max(0, args.nextInt());
     else fail(ERR_SYNTAX);
   }
-  const ea = db.lookupRead(a), eb = db.lookupRead(b);
-  if ((ea && typeof ea.value !== 'string') || (eb && typeof eb.value !== 'string')) {
-    fail('ERR The specified keys must contain string values');
-  }
-  if (getIdx && getLen) fail("ERR If you want both the length and indexes, please just use IDX.");
-  return lcs((ea?.value as string) ?? '', (eb?.value as string) ?? '', { getLen, getIdx, withMatchLen, minMatchLen });
+  if (getIdx && getLen) fail('ERR If you want both the length and indexes, please just use IDX.');
+  const a = (ea?.value as string | undefined) ?? '', b = (eb?.value as string | undefined) ?? '';
+  return lcs(a, b, { getLen, getIdx, withMatchLen, minMatchLen }, ctx.server.limits.maxBulkLen);
 }
