@@ -20,7 +20,9 @@ const MAX_CHARS = 5 * 1024;
 const GUARD_BITS = 2;
 
 function bitLength(n: bigint): number {
-  return n === 0n ? 0 : n.toString(2).length;
+  if (n === 0n) return 0;
+  const hex = n.toString(16);
+  return (hex.length - 1) * 4 + (32 - Math.clz32(parseInt(hex[0], 16)));
 }
 
 /**
