@@ -11,6 +11,9 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** A new key's LFU counter, so that it is not evicted before it had a chance to be used (evict.c). */
+const LFU_INIT_VAL = 5;
+
 /** No TTL. Stored expiries are always > 0: a master's PEXPIREAT in the distant past is clamped to 1 ms. */
 export const NO_EXPIRY = 0;
 
@@ -23,7 +26,8 @@ export class Entry {
     public value: Value,
     public expiresAt: number,
     public slot: number,
-    public lru: number, // seconds clock of the last access (OBJECT IDLETIME)
+    /** Seconds clock of the last access (OBJECT IDLETIME); under an LFU policy, Redis's minutes << 8 | counter. */
+    public lru: number,
   ) {}
 }
 
@@ -60,16 +64,49 @@ export class Db {
 
   /** The entry if the key exists and is not logically expired. Deletes it when expired (unless a replica). */
   lookup(key: string): Entry | undefined {
-    const e = this.dict.get(key);
-    if (e === undefined) return undefined;
-    if (e.expiresAt !== NO_EXPIRY && e.expiresAt <= this.ks.now && this.expireIfNeeded(key, e)) return undefined;
-    e.lru = this.ks.lruClock;
+    const e = this.find(key);
+    if (e !== undefined) e.lru = this.ks.lfu ? this.ks.lfuTouched(e.lru) : this.ks.lruClock;
     return e;
   }
 
   /** lookup() for read commands: also counts keyspace_hits / keyspace_misses. */
   lookupRead(key: string): Entry | undefined {
-    const e = this.lookup(key);
+    return this.countHit(this.lookup(key));
+  }
+
+  /**
+   * lookupRead() that leaves the access time alone (LOOKUP_NOTOUCH): EXISTS, TYPE, TTL and OBJECT look at a key
+   * without making it look recently used.
+   */
+  lookupReadNoTouch(key: string): Entry | undefined {
+    return this.countHit(this.find(key));
+  }
+
+  /**
+   * Is the key's TTL past? A pure time check that deletes nothing (KEYS filters with it). Strictly past, as
+   * keyIsExpired's `now > when`: a key due at this very millisecond still lives.
+   */
+  isExpired(e: Entry): boolean {
+    return e.expiresAt !== NO_EXPIRY && e.expiresAt < this.ks.now;
+  }
+
+  /**
+   * expireIfNeeded(): true if the key is logically expired, deleting it on a master. A key that does not exist
+   * is not "expired".
+   */
+  expireIfNeeded(key: string): boolean {
+    const e = this.dict.get(key);
+    return e !== undefined && this.isExpired(e) && this.expireEntry(key, e);
+  }
+
+  private find(key: string): Entry | undefined {
+    const e = this.dict.get(key);
+    if (e === undefined) return undefined;
+    if (this.isExpired(e) && this.expireEntry(key, e)) return undefined;
+    return e;
+  }
+
+  private countHit(e: Entry | undefined): Entry | undefined {
     if (e === undefined) this.ks.stats.misses++;
     else this.ks.stats.hits++;
     return e;
@@ -92,18 +129,46 @@ export class Db {
     const e = this.dict.get(key);
     let hadTtl = false;
     if (e === undefined) {
-      const slot = this.freeSlots.length ? this.freeSlots.pop()! : this.slots.length;
-      this.slots[slot] = key;
-      this.dict.set(key, new Entry(value, expiresAt, slot, this.ks.lruClock));
+      this.adopt(key, new Entry(value, expiresAt, 0, this.ks.newLru()));
     } else {
+      if (this.ks.snapshots.length) this.beforeChange(key, e);
       hadTtl = e.expiresAt !== NO_EXPIRY;
       e.value = value;
       e.expiresAt = expiresAt;
-      e.lru = this.ks.lruClock;
+      if (!this.ks.lfu) e.lru = this.ks.lruClock; // an LFU counter survives an overwrite, as in dbOverwrite()
+      if (expiresAt !== NO_EXPIRY) this.volatile.add(key);
+      else if (hadTtl) this.volatile.delete(key);
     }
-    if (expiresAt !== NO_EXPIRY) this.volatile.add(key);
-    else if (hadTtl) this.volatile.delete(key);
     this.changed(key);
+  }
+
+  /**
+   * RENAME: `to` takes over `from`'s value, TTL and access time, replacing what `to` held; one write. `to` is a
+   * new key to SCAN (a fresh slot). Returns false if `from` does not exist or is `to`.
+   */
+  rename(from: string, to: string): boolean {
+    const e = this.dict.get(from);
+    if (e === undefined || from === to) return false;
+    const old = this.dict.get(to);
+    if (old !== undefined) this.remove(to, old);
+    this.remove(from, e);
+    this.adopt(to, e);
+    this.ks.dirty++;
+    this.ks.hooks.modified(this, from);
+    this.ks.hooks.modified(this, to);
+    return true;
+  }
+
+  /** MOVE: the key with its value, TTL and access time goes to `dst`, which must not hold it; one write. */
+  moveTo(key: string, dst: Db): boolean {
+    const e = this.dict.get(key);
+    if (e === undefined || dst === this || dst.dict.has(key)) return false;
+    this.remove(key, e);
+    dst.adopt(key, e);
+    this.ks.dirty++;
+    this.ks.hooks.modified(this, key);
+    this.ks.hooks.modified(dst, key);
+    return true;
   }
 
   delete(key: string): boolean {
@@ -118,6 +183,7 @@ export class Db {
   setExpire(key: string, at: number): boolean {
     const e = this.dict.get(key);
     if (e === undefined) return false;
+    if (this.ks.snapshots.length) this.beforeChange(key, e);
     e.expiresAt = at <= 0 && at !== NO_EXPIRY ? 1 : at;
     if (at === NO_EXPIRY) this.volatile.delete(key);
     else this.volatile.add(key);
@@ -125,15 +191,22 @@ export class Db {
     return true;
   }
 
-  /** A value was changed in place (a list pushed to, a string appended to): count it as a write. */
+  /** A value was changed in place (a list pushed to): count it as a write. */
   signalModified(key: string): void {
     this.changed(key);
+  }
+
+  /** Call before changing a value in place, so a snapshot in progress can keep a copy of the old one. */
+  beforeInPlaceChange(key: string): void {
+    const e = this.dict.get(key);
+    if (e !== undefined && this.ks.snapshots.length) this.beforeChange(key, e);
   }
 
   /** Remove every key. Returns how many there were. */
   clear(): number {
     const n = this.dict.size;
     this.ks.hooks.flushed(this);
+    for (const s of this.ks.snapshots) s.beforeBulkChange(this);
     this.dict = new Map();
     this.slots = [];
     this.freeSlots = [];
@@ -146,6 +219,10 @@ export class Db {
 
   /** Exchange contents with another Db (SWAPDB swaps the data; each Db keeps its index). */
   swapWith(other: Db): void {
+    for (const s of this.ks.snapshots) {
+      s.beforeBulkChange(this);
+      s.beforeBulkChange(other);
+    }
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.slots, other.slots] = [other.slots, this.slots];
     [this.freeSlots, other.freeSlots] = [other.freeSlots, this.freeSlots];
@@ -175,7 +252,7 @@ export class Db {
         let i = Math.floor(Math.random() * this.dict.size);
         for (const k of this.dict.keys()) if (i-- === 0) { key = k; break; }
       }
-      if (key !== undefined && this.lookup(key) !== undefined) return key;
+      if (key !== undefined && this.find(key) !== undefined) return key; // expires what it draws, touches nothing
     }
     return undefined;
   }
@@ -217,8 +294,8 @@ export class Db {
       sampled++;
       const e = this.dict.get(r.value);
       if (e === undefined || e.expiresAt === NO_EXPIRY) continue;
-      if (e.expiresAt <= this.ks.now) {
-        if (this.expireIfNeeded(r.value, e)) expired++;
+      if (e.expiresAt < this.ks.now) {
+        if (this.expireEntry(r.value, e)) expired++;
       } else {
         ttlSum += e.expiresAt - this.ks.now;
         ttlSamples++;
@@ -229,7 +306,7 @@ export class Db {
   }
 
   /** Delete an expired key (a master), or only report it as absent (a replica waits for the master's DEL). */
-  private expireIfNeeded(key: string, e: Entry): boolean {
+  private expireEntry(key: string, e: Entry): boolean {
     if (this.ks.replicaMode !== 'master') return this.ks.replicaMode === 'replica-read';
     this.remove(key, e);
     this.ks.stats.expiredKeys++;
@@ -238,7 +315,18 @@ export class Db {
     return true;
   }
 
+  /** Give an entry a key and a fresh slot in this db. */
+  private adopt(key: string, e: Entry): void {
+    const slot = this.freeSlots.length ? this.freeSlots.pop()! : this.slots.length;
+    this.slots[slot] = key;
+    e.slot = slot;
+    this.dict.set(key, e);
+    if (e.expiresAt !== NO_EXPIRY) this.volatile.add(key);
+    if (this.ks.snapshots.length) for (const s of this.ks.snapshots) s.created(this, key);
+  }
+
   private remove(key: string, e: Entry): void {
+    if (this.ks.snapshots.length) this.beforeChange(key, e);
     this.dict.delete(key);
     if (e.expiresAt !== NO_EXPIRY) this.volatile.delete(key);
     this.slots[e.slot] = undefined;
@@ -246,10 +334,35 @@ export class Db {
     else this.freeSlots.push(e.slot);
   }
 
+  /** Copy-on-write for snapshots in progress: they keep the old version of a key they have not reached. */
+  private beforeChange(key: string, e: Entry): void {
+    for (const s of this.ks.snapshots) s.beforeChange(this, key, e);
+  }
+
+  /** Slots in use or free, for walks in slot order (snapshots). */
+  get slotCount(): number {
+    return this.slots.length;
+  }
+
+  keyAtSlot(i: number): string | undefined {
+    return this.slots[i];
+  }
+
   private changed(key: string): void {
     this.ks.dirty++;
     this.ks.hooks.modified(this, key);
   }
+}
+
+/**
+ * A snapshot in progress: told before a key changes (its old entry), after a key is created, and before a db's
+ * whole content is replaced (FLUSHDB, SWAPDB, a replica's new dataset). Collections changed in place must call
+ * Db.signalModified only after Db.beforeInPlaceChange (see there) so the snapshot keeps the old copy.
+ */
+export interface SnapshotObserver {
+  beforeChange(db: Db, key: string, e: Entry): void;
+  created(db: Db, key: string): void;
+  beforeBulkChange(db: Db): void;
 }
 
 export interface KeyspaceStats {
@@ -271,11 +384,20 @@ export class Keyspace {
   dirty = 0;
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0, expireCycleCpuMs: 0 };
   hooks: KeyspaceHooks = noHooks;
+  /** Point-in-time snapshots being taken (lib/server/snapshot.ts); told about every change before it happens. */
+  readonly snapshots: SnapshotObserver[] = [];
   /**
    * How expired keys are treated. A master deletes them. A replica leaves deletion to its master: ordinary
    * clients see them as absent ('replica-read'), the master's own stream still sees them ('replica-master').
    */
   replicaMode: 'master' | 'replica-read' | 'replica-master' = 'master';
+  /**
+   * maxmemory-policy is an LFU one: Entry.lru then holds Redis's access counter (minutes << 8 | log counter)
+   * instead of an access time. The server sets it, with the lfu-* knobs, from its config.
+   */
+  lfu = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
 
   constructor(
     readonly clock: Clock = systemClock,
@@ -291,6 +413,34 @@ export class Keyspace {
     this.now = this.clock.now();
     this.lruClock = Math.floor(this.now / 1000);
     return this.now;
+  }
+
+  /** Entry.lru for a new value: now, or a fresh LFU counter (LFU_INIT_VAL). */
+  newLru(): number {
+    return this.lfu ? (this.lfuMinutes() << 8) | LFU_INIT_VAL : this.lruClock;
+  }
+
+  /** updateLFU(): decay the counter for the minutes since the last access, then maybe count this access. */
+  lfuTouched(lru: number): number {
+    let counter = this.lfuCounter(lru);
+    if (counter < 255) {
+      const base = Math.max(0, counter - LFU_INIT_VAL);
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++; // logarithmic: harder as it grows
+    }
+    return (this.lfuMinutes() << 8) | counter;
+  }
+
+  /** LFUDecrAndReturn(): the counter less one per lfu-decay-time minutes since the last access (OBJECT FREQ). */
+  lfuCounter(lru: number): number {
+    const counter = lru & 255;
+    const then = lru >>> 8, now = this.lfuMinutes();
+    const elapsed = now >= then ? now - then : 65535 - then + now; // the minutes clock wraps at 16 bits
+    const periods = this.lfuDecayTime ? Math.floor(elapsed / this.lfuDecayTime) : 0;
+    return periods > counter ? 0 : counter - periods;
+  }
+
+  private lfuMinutes(): number {
+    return Math.floor(this.now / 60000) & 65535;
   }
 
   get keyCount(): number {
@@ -323,6 +473,25 @@ export class Keyspace {
     const current = totalSampled ? totalExpired / totalSampled : 0;
     this.stats.expiredStalePerc = this.stats.expiredStalePerc * 0.95 + current * 0.05;
     this.stats.expireCycleCpuMs += this.clock.now() - start;
+  }
+
+  /** Take over another keyspace's data, db by db (a replica swapping in the dataset it just loaded). */
+  replaceWith(other: Keyspace): void {
+    for (let i = 0; i < this.dbs.length; i++) {
+      const db = this.dbs[i];
+      this.hooks.flushed(db);
+      this.dirty += db.size;
+      db.swapWith(other.dbs[i]);
+    }
+  }
+
+  addSnapshotObserver(o: SnapshotObserver): void {
+    this.snapshots.push(o);
+  }
+
+  removeSnapshotObserver(o: SnapshotObserver): void {
+    const i = this.snapshots.indexOf(o);
+    if (i >= 0) this.snapshots.splice(i, 1);
   }
 
   flushAll(): number {
