@@ -6,7 +6,7 @@ import { ERR_DB_INDEX, ERR_INVALID_EXPIRE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR
 import {
   array, bulk, int, MINUS_ONE, MINUS_TWO, NIL, OK, ONE, simple, ZERO, type Reply,
 } from '../protocol/reply';
-import { compileGlob } from '../store/glob';
+import { compileGlob, type Glob } from '../store/glob';
 import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
 import { typeName, type Value } from '../store/types';
@@ -22,12 +22,12 @@ const OBJECT_KEY = { first: 2, last: 2, step: 1 };
 const EXPIRE_OPTIONS = '[NX | XX | GT | LT]';
 
 export const genericCommands: readonly CommandSpec[] = [
-  { name: 'DEL', arity: -2, flags: ['write'], keys: ALL_KEYS, group: 'generic', since: '1.0.0', summary: 'Delete a key', syntax: 'key [key ...]', complexity: 'O(N) where N is the number of keys that will be removed.', acl: KS, run: delCommand },
-  { name: 'UNLINK', arity: -2, flags: ['write', 'fast'], keys: ALL_KEYS, group: 'generic', since: '4.0.0', summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', syntax: 'key [key ...]', complexity: 'O(1) for each key removed regardless of its size.', acl: KS, run: delCommand },
+  { name: 'DEL', arity: -2, flags: ['write'], keys: ALL_KEYS, group: 'generic', since: '1.0.0', summary: 'Delete a key', syntax: 'key [key ...]', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).', acl: KS, run: delCommand },
+  { name: 'UNLINK', arity: -2, flags: ['write', 'fast'], keys: ALL_KEYS, group: 'generic', since: '4.0.0', summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', syntax: 'key [key ...]', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.', acl: KS, run: delCommand },
   { name: 'EXISTS', arity: -2, flags: ['readonly', 'fast'], keys: ALL_KEYS, group: 'generic', since: '1.0.0', summary: 'Determine if a key exists', syntax: 'key [key ...]', complexity: 'O(N) where N is the number of keys to check.', acl: KS, run: existsCommand },
   { name: 'TYPE', arity: 2, flags: ['readonly', 'fast'], keys: KEY1, group: 'generic', since: '1.0.0', summary: 'Determine the type stored at key', syntax: 'key', complexity: 'O(1)', acl: KS, run: typeCommand },
-  { name: 'KEYS', arity: 2, flags: ['readonly'], group: 'generic', since: '1.0.0', summary: 'Find all keys matching the given pattern', syntax: 'pattern', complexity: 'O(N) with N being the number of keys in the database', acl: [...KS, '@dangerous'], run: keysCommand },
-  { name: 'SCAN', arity: -2, flags: ['readonly'], group: 'generic', since: '2.8.0', summary: 'Incrementally iterate the keys space', syntax: 'cursor [MATCH pattern] [COUNT count] [TYPE type]', complexity: 'O(1) for every call. O(N) for a complete iteration.', acl: KS, run: scanCommand },
+  { name: 'KEYS', arity: 2, flags: ['readonly'], group: 'generic', since: '1.0.0', summary: 'Find all keys matching the given pattern', syntax: 'pattern', complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.', acl: [...KS, '@dangerous'], run: keysCommand },
+  { name: 'SCAN', arity: -2, flags: ['readonly'], group: 'generic', since: '2.8.0', summary: 'Incrementally iterate the keys space', syntax: 'cursor [MATCH pattern] [COUNT count] [TYPE type]', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.', acl: KS, run: scanCommand },
   { name: 'RANDOMKEY', arity: 1, flags: ['readonly'], group: 'generic', since: '1.0.0', summary: 'Return a random key from the keyspace', complexity: 'O(1)', acl: KS, run: randomkeyCommand },
   { name: 'RENAME', arity: 3, flags: ['write'], keys: KEY2, group: 'generic', since: '1.0.0', summary: 'Rename a key', syntax: 'key newkey', complexity: 'O(1)', acl: KS, run: (ctx, args) => renameGeneric(ctx, args, false) },
   { name: 'RENAMENX', arity: 3, flags: ['write', 'fast'], keys: KEY2, group: 'generic', since: '1.0.0', summary: 'Rename a key, only if the new key does not exist', syntax: 'key newkey', complexity: 'O(1)', acl: KS, run: (ctx, args) => renameGeneric(ctx, args, true) },
@@ -119,7 +119,7 @@ const U64_MAX = 2n ** 64n - 1n;
 function scanCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const cursor = parseCursor(args.next());
   let count = 10;
-  let match: ReturnType<typeof compileGlob> | null = null;
+  let match: Glob | null = null;
   let type: string | null = null;
   while (args.hasMore) {
     const opt = keyword(args.next());
@@ -277,7 +277,7 @@ function expireGeneric(ctx: CommandContext, args: ArgCursor, basetime: number, u
     ctx.rewrite = ['DEL', key];
     return ONE;
   }
-  db.setExpire(key, whenMs);
+  db.setExpire(key, whenMs > 0 ? whenMs : 1); // a replica keeps a past time; 0 would read as "no TTL"
   if (ctx.command.name !== 'PEXPIREAT') ctx.rewrite = ['PEXPIREAT', key, when.toString(), ...ctx.argv.slice(3)];
   return ONE;
 }

@@ -639,6 +639,11 @@ test('a replica keeps a key its master expired in the past, waiting for the DEL'
   ]);
   assert.ok(db().peek('k') !== undefined, 'still stored');
   assert.ok(db().peek('k')!.expiresAt > 0, 'with an expiry in the past');
+  await runRows(conn, [
+    [['SET', 'z', 'v'], OK],
+    [['PEXPIREAT', 'z', '0'], int(1)],
+  ]);
+  assert.is(db().peek('z')!.expiresAt, 1, 'time 0 is kept as a past time, not as "no TTL"');
 });
 
 /** Compare toyredis and real Redis on the same sequence, reply by reply; `norm` hides what legitimately differs. */
