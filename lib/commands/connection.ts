@@ -1,7 +1,8 @@
 /** Connection commands: PING, ECHO, QUIT, SELECT, HELLO, RESET, AUTH (mirrors server.c and networking.c). */
-import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, fail } from '../protocol/errors';
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, errWrongArity, fail } from '../protocol/errors';
 import { array, bulk, int, map, OK, PONG, simple, type Reply } from '../protocol/reply';
-import { parseIntegerNumber } from '../store/numbers';
+import { parseInteger, parseIntegerNumber } from '../store/numbers';
+import type { Db } from '../store/keyspace';
 import { REDIS_VERSION } from '../server/server';
 import type { ArgCursor } from './args';
 import type { CommandContext, CommandSpec } from './types';
@@ -18,7 +19,7 @@ export const connectionCommands: readonly CommandSpec[] = [
 
 // PING [message]
 function pingCommand({ client }: CommandContext, args: ArgCursor): Reply {
-  if (args.remaining > 1) throw new ReplyError("ERR wrong number of arguments for 'ping' command");
+  if (args.remaining > 1) fail(errWrongArity('ping'));
   // In RESP2 subscribed mode PING answers the pubsub way: ["pong", message] (pingCommand in server.c).
   if (client.mode === 'subscribed' && client.proto === 2) return array([bulk('pong'), bulk(args.hasMore ? args.next() : '')]);
   return args.hasMore ? bulk(args.next()) : PONG;
@@ -35,20 +36,22 @@ function quitCommand({ client }: CommandContext): Reply {
   return OK;
 }
 
-/** Parse a db index the way selectDb callers do; shared with MOVE, COPY, SWAPDB. */
-export function dbIndexArg(ctx: CommandContext, text: string, error = ERR_NOT_INTEGER) {
-  const id = parseIntegerNumber(text);
-  if (id === null || !Number.isSafeInteger(id) || Math.abs(id) > 2147483647) throw new ReplyError(error);
-  const db = ctx.server.keyspace.dbs[id];
-  if (id < 0 || db === undefined) throw new ReplyError(ERR_DB_INDEX);
+/**
+ * A database index argument (SELECT, MOVE, COPY … DB, SWAPDB): an int (getIntFromObjectOrReply), then a db that
+ * exists (selectDb).
+ */
+export function dbArgument(ctx: CommandContext, text: string): Db {
+  const v = parseInteger(text);
+  if (v === null) fail(ERR_NOT_INTEGER);
+  if (v! < -2147483648 || v! > 2147483647) fail('ERR value is out of range, value must between -2147483648 and 2147483647');
+  const db = ctx.server.keyspace.dbs[Number(v)];
+  if (v! < 0 || db === undefined) fail(ERR_DB_INDEX);
   return db;
 }
 
 // SELECT index
 function selectCommand(ctx: CommandContext, args: ArgCursor): Reply {
-  const text = args.next();
-  if (parseIntegerNumber(text) === null) fail('ERR value is not an integer or out of range');
-  ctx.client.db = dbIndexArg(ctx, text);
+  ctx.client.db = dbArgument(ctx, args.next());
   ctx.db = ctx.client.db;
   return OK;
 }

@@ -11,6 +11,7 @@ import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
 import { typeName, type Value } from '../store/types';
 import type { ArgCursor } from './args';
+import { dbArgument } from './connection';
 import type { CommandContext, CommandSpec } from './types';
 
 const KS = ['@keyspace'] as const;
@@ -170,15 +171,6 @@ function renameGeneric({ db }: CommandContext, args: ArgCursor, nx: boolean): Re
  * MOVE's and COPY's db argument: getIntFromObjectOrReply() (an integer, then a C int, each with its own error
  * text) and then selectDb() (an existing db).
  */
-function dbArgument(ctx: CommandContext, text: string): Db {
-  const v = parseInteger(text);
-  if (v === null) fail(ERR_NOT_INTEGER);
-  if (v! < -2147483648 || v! > 2147483647) fail('ERR value is out of range, value must between -2147483648 and 2147483647');
-  const db = ctx.server.keyspace.dbs[Number(v)];
-  if (v! < 0 || db === undefined) fail(ERR_DB_INDEX);
-  return db;
-}
-
 // MOVE key db
 function moveCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
