@@ -1,0 +1,173 @@
+/**
+ * Loading an RDB into a Keyspace (the keyspace half of rdbLoadRio in rdb.c). Items go into the dbs of a fresh
+ * Keyspace and replace the live data only once the whole file has loaded, so a bad or cut-off file leaves the
+ * old dataset untouched. Types toyredis does not hold yet are counted and skipped with one warning per type.
+ */
+import type { Logger } from '../server/log';
+import { Keyspace, NO_EXPIRY } from '../store/keyspace';
+import { RdbError } from './errors';
+import { RdbReader, type RdbEntry, type RdbItem, type RdbValue } from './parse';
+
+export interface LoadOptions {
+  /** Drop keys whose TTL has passed: a master loading its file does; a replica keeps them for its master's DEL. */
+  dropExpired: boolean;
+  log?: Logger;
+  /** The instant expiry is judged against, unix ms (default: the target keyspace's clock). */
+  now?: number;
+  /** Check the CRC64 at EOF (rdbchecksum yes; default true). */
+  verifyChecksum?: boolean;
+}
+
+export interface LoadStats {
+  version: number;
+  keysLoaded: number;
+  expiredDropped: number;
+  /** Collections with no elements, which Redis skips too. */
+  emptySkipped: number;
+  /** Keys of types toyredis does not hold yet, by type. */
+  skipped: Partial<Record<Exclude<RdbValue, string>['type'], number>>;
+  /** Aux fields by name (redis-ver, ctime, repl-id, ...). */
+  aux: Record<string, string>;
+  /** Function library sources, not loaded (toyredis has no functions yet). */
+  functions: string[];
+  durationMs: number;
+}
+
+const PLURAL: Record<keyof LoadStats['skipped'], string> = {
+  list: 'lists', set: 'sets', zset: 'sorted sets', hash: 'hashes', stream: 'streams',
+};
+
+function isEmpty(v: Exclude<RdbValue, string>): boolean {
+  switch (v.type) {
+    case 'list':
+      return v.items.length === 0;
+    case 'set':
+      return v.members.length === 0;
+    case 'zset':
+      return v.entries.length === 0;
+    case 'hash':
+      return v.fields.length === 0;
+    case 'stream':
+      return false; // an empty stream is a valid key (XADD then XDEL, or MKSTREAM)
+  }
+}
+
+/** Streams an RDB into `target`: feed() chunks as they arrive, then end(). */
+export class RdbLoader {
+  private readonly reader: RdbReader;
+  private readonly staging: Keyspace;
+  private readonly now: number;
+  private readonly started = performance.now();
+  private ended = false;
+  private readonly stats: LoadStats = {
+    version: 0, keysLoaded: 0, expiredDropped: 0, emptySkipped: 0, skipped: {},
+    aux: Object.create(null), functions: [], durationMs: 0,
+  };
+
+  constructor(
+    private readonly target: Keyspace,
+    private readonly opts: LoadOptions,
+  ) {
+    this.reader = new RdbReader({ verifyChecksum: opts.verifyChecksum });
+    this.staging = new Keyspace(target.clock, target.dbs.length);
+    this.now = opts.now ?? target.clock.now();
+  }
+
+  /** Parse and stage what `chunk` completes. Throws RdbError; the target is untouched until end(). */
+  feed(chunk: Buffer): void {
+    for (const item of this.reader.feed(chunk)) this.apply(item);
+  }
+
+  /** The input is complete: swap the loaded dataset in (throws RdbError if the file was cut short). */
+  end(): LoadStats {
+    if (this.ended) return this.stats;
+    this.reader.end();
+    this.ended = true;
+    this.stats.version = this.reader.version;
+    for (let i = 0; i < this.target.dbs.length; i++) {
+      const live = this.target.dbs[i], loaded = this.staging.dbs[i];
+      if (live.size || loaded.size) this.target.hooks.flushed(live);
+      live.swapWith(loaded);
+    }
+    this.stats.durationMs = performance.now() - this.started;
+    this.report();
+    return this.stats;
+  }
+
+  private apply(item: RdbItem): void {
+    switch (item.kind) {
+      case 'aux':
+        this.stats.aux[item.key] = item.value;
+        this.logAux(item.key, item.value);
+        return;
+      case 'selectdb':
+        if (item.db >= this.staging.dbs.length) {
+          throw new RdbError(
+            `FATAL: Data file was created with a Redis server configured to handle more than ${this.staging.dbs.length} databases.`,
+            this.reader.consumed,
+          );
+        }
+        return;
+      case 'function':
+        this.stats.functions.push(item.code);
+        return;
+      case 'entry':
+        return this.applyEntry(item);
+      case 'resizedb': // a sizing hint for hash tables; a Map needs none
+      case 'eof':
+        return;
+    }
+  }
+
+  private applyEntry(e: RdbEntry): void {
+    const { value } = e;
+    if (typeof value !== 'string') {
+      if (isEmpty(value)) {
+        if (this.stats.emptySkipped++ < 10) this.opts.log?.warning(`rdbLoadObject skipping empty key: ${e.key}`);
+      } else {
+        this.stats.skipped[value.type] = (this.stats.skipped[value.type] ?? 0) + 1;
+      }
+      return;
+    }
+    // -1 is Redis's "no expiry" sentinel in the loader; a stored -1 therefore means no TTL.
+    const ttl = e.expiresAt !== null && e.expiresAt !== -1;
+    if (ttl && this.opts.dropExpired && e.expiresAt! < this.now) {
+      this.stats.expiredDropped++;
+      return;
+    }
+    const db = this.staging.dbs[e.db];
+    if (db.peek(e.key) !== undefined) throw new RdbError(`RDB has duplicated key '${e.key}' in DB ${e.db}`, this.reader.consumed);
+    db.set(e.key, value, ttl ? Math.max(e.expiresAt!, 1) : NO_EXPIRY);
+    if (e.lru !== undefined) db.peek(e.key)!.lru = this.staging.lruClock - e.lru;
+    this.stats.keysLoaded++;
+  }
+
+  private logAux(key: string, value: string): void {
+    const log = this.opts.log;
+    if (!log) return;
+    if (key.startsWith('%')) log.notice(`RDB '${key}': ${value}`);
+    else if (key === 'redis-ver') log.notice(`Loading RDB produced by version ${value}`);
+    else if (key === 'ctime') log.notice(`RDB age ${Math.max(0, Math.floor(this.now / 1000) - (parseInt(value, 10) || 0))} seconds`);
+    else if (key === 'used-mem') log.notice(`RDB memory usage when created ${((parseInt(value, 10) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
+    else if (key === 'aof-base' && parseInt(value, 10)) log.notice('RDB is base AOF');
+  }
+
+  private report(): void {
+    const log = this.opts.log;
+    if (!log) return;
+    const s = this.stats;
+    for (const [type, n] of Object.entries(s.skipped) as [keyof LoadStats['skipped'], number][]) {
+      log.warning(`Skipping ${n} keys of type ${type}: toyredis does not hold ${PLURAL[type]} yet`);
+    }
+    if (s.functions.length) log.warning(`Skipping ${s.functions.length} function libraries: toyredis does not hold functions yet`);
+    const empty = s.emptySkipped ? `, empty keys skipped: ${s.emptySkipped}` : '';
+    log.notice(`Done loading RDB, keys loaded: ${s.keysLoaded}, keys expired: ${s.expiredDropped}${empty}.`);
+  }
+}
+
+/** Load a whole RDB file held in memory into `target`. */
+export function loadRdb(target: Keyspace, bytes: Buffer, opts: LoadOptions): LoadStats {
+  const loader = new RdbLoader(target, opts);
+  loader.feed(bytes);
+  return loader.end();
+}

@@ -1,0 +1,274 @@
+/**
+ * The RDB writer (rdbSaveRio in rdb.c): a keyspace as an RDB version 10 file, which Redis 7.0 loads, in the
+ * order and encodings 7.0 uses: aux fields, function libraries, SELECTDB + RESIZEDB per non-empty db, then each
+ * key with its expiry; EOF and the CRC64. A generator of chunks, so the caller can do other work in between.
+ */
+import type { Entry, Keyspace } from '../store/keyspace';
+import { NO_EXPIRY } from '../store/keyspace';
+import type { TypeName, Value } from '../store/types';
+import { update as crcUpdate } from './crc64';
+import { lzfCompress } from './lzf';
+import * as op from './opcodes';
+
+export interface WriteOptions {
+  /** The redis-ver aux field. */
+  redisVersion?: string;
+  /** The ctime aux field, unix seconds (default: now). */
+  ctime?: number;
+  /** The used-mem aux field, bytes (default: this process's heap in use). */
+  usedMem?: number;
+  /** Replication info, written as repl-stream-db / repl-id / repl-offset (every RDB sent to a replica has it). */
+  repl?: { streamDb: number; replId: string; offset: number };
+  /** The aof-base aux field: true inside an AOF. */
+  aofBase?: boolean;
+  /** Function library sources, one FUNCTION2 opcode each. */
+  functions?: string[];
+  /** rdbcompression: LZF-compress strings over 20 bytes when that saves at least 4 bytes (default true). */
+  compression?: boolean;
+  /** rdbchecksum: write the real CRC64 rather than 0 (default true). */
+  checksum?: boolean;
+  /** Roughly how many bytes each yielded chunk holds (default 64 KB); a big value may make one chunk larger. */
+  chunkBytes?: number;
+}
+
+const DEFAULT_CHUNK = 64 * 1024;
+
+/** Collects bytes into chunks of about `chunkBytes`; a big payload becomes a chunk of its own, uncopied. */
+class ChunkWriter {
+  private parts: Buffer[] = [];
+  private cur: Buffer;
+  private pos = 0;
+  /** Bytes written and not yet taken. */
+  pending = 0;
+
+  constructor(private readonly chunkBytes: number) {
+    this.cur = Buffer.allocUnsafe(chunkBytes);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.cur.length) return;
+    this.close();
+    this.cur = Buffer.allocUnsafe(Math.max(this.chunkBytes, n));
+  }
+
+  private close(): void {
+    if (this.pos) this.parts.push(this.cur.subarray(0, this.pos));
+    this.cur = this.cur.subarray(this.pos);
+    this.pos = 0;
+  }
+
+  u8(b: number): void {
+    this.room(1);
+    this.cur[this.pos++] = b;
+    this.pending++;
+  }
+
+  bytes(b: Uint8Array): void {
+    if (b.length >= this.chunkBytes / 4) {
+      this.close();
+      this.parts.push(Buffer.from(b.buffer, b.byteOffset, b.length));
+    } else {
+      this.room(b.length);
+      this.cur.set(b, this.pos);
+      this.pos += b.length;
+    }
+    this.pending += b.length;
+  }
+
+  latin1(s: string): void {
+    if (s.length >= this.chunkBytes / 4) return this.bytes(Buffer.from(s, 'latin1'));
+    this.room(s.length);
+    this.pos += this.cur.latin1Write(s, this.pos);
+    this.pending += s.length;
+  }
+
+  int64le(v: number): void {
+    this.room(8);
+    this.cur.writeBigInt64LE(BigInt(v), this.pos);
+    this.pos += 8;
+    this.pending += 8;
+  }
+
+  /** rdbSaveLen: the shortest of the 6-bit, 14-bit, 32-bit and 64-bit forms. */
+  length(n: number): void {
+    if (n < 1 << 6) return this.u8(n);
+    if (n < 1 << 14) {
+      this.u8((op.RDB_14BITLEN << 6) | (n >> 8));
+      return this.u8(n & 0xff);
+    }
+    this.room(9);
+    if (n <= 0xffffffff) {
+      this.cur[this.pos] = op.RDB_32BITLEN;
+      this.cur.writeUInt32BE(n, this.pos + 1);
+      this.pos += 5;
+      this.pending += 5;
+    } else {
+      this.cur[this.pos] = op.RDB_64BITLEN;
+      this.cur.writeBigUInt64BE(BigInt(n), this.pos + 1);
+      this.pos += 9;
+      this.pending += 9;
+    }
+  }
+
+  /**
+   * rdbSaveRawString: a canonical decimal that fits in 32 bits as an integer encoding, else LZF when asked and
+   * worth it, else length + bytes.
+   */
+  string(s: string, compress: boolean): void {
+    const n = s.length;
+    if (n <= 11) {
+      const v = canonicalInt32(s);
+      if (v !== null) return this.int(v);
+    }
+    if (compress && n > 20) {
+      const raw = Buffer.from(s, 'latin1');
+      const packed = lzfCompress(raw, n - 4);
+      if (packed) {
+        this.u8((op.RDB_ENCVAL << 6) | op.RDB_ENC_LZF);
+        this.length(packed.length);
+        this.length(n);
+        return this.bytes(packed);
+      }
+      this.length(n);
+      return this.bytes(raw);
+    }
+    this.length(n);
+    this.latin1(s);
+  }
+
+  private int(v: number): void {
+    this.room(5);
+    const b = this.cur;
+    let at = this.pos;
+    if (v >= -128 && v <= 127) {
+      b[at++] = (op.RDB_ENCVAL << 6) | op.RDB_ENC_INT8;
+      b.writeInt8(v, at);
+      at += 1;
+    } else if (v >= -32768 && v <= 32767) {
+      b[at++] = (op.RDB_ENCVAL << 6) | op.RDB_ENC_INT16;
+      b.writeInt16LE(v, at);
+      at += 2;
+    } else {
+      b[at++] = (op.RDB_ENCVAL << 6) | op.RDB_ENC_INT32;
+      b.writeInt32LE(v, at);
+      at += 4;
+    }
+    this.pending += at - this.pos;
+    this.pos = at;
+  }
+
+  /** The chunks written so far, in order. */
+  take(): Buffer[] {
+    this.close();
+    const out = this.parts;
+    this.parts = [];
+    this.pending = 0;
+    return out;
+  }
+}
+
+/** string2ll's accepted forms (no sign but '-', no leading zero, no "-0") within int32, else null. */
+function canonicalInt32(s: string): number | null {
+  if (!/^(?:0|-?[1-9][0-9]*)$/.test(s)) return null;
+  const v = Number(s);
+  return v >= -2147483648 && v <= 2147483647 ? v : null;
+}
+
+/**
+ * How each value type is written: the type byte and the value after the key. Each type toyredis learns to
+ * hold adds its row here, in the plain encodings every Redis version loads (list 1, set 2, hash 4, zset 5).
+ */
+interface ValueEncoder {
+  rdbType: number;
+  write(w: ChunkWriter, value: Value, compress: boolean): void;
+}
+
+const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
+  string: { rdbType: op.RDB_TYPE_STRING, write: (w, v, compress) => w.string(v as string, compress) },
+};
+
+function writeEntry(w: ChunkWriter, key: string, e: Entry, compress: boolean): void {
+  const type: TypeName = typeof e.value === 'string' ? 'string' : e.value.type;
+  const encoder = valueEncoders[type];
+  if (!encoder) throw new Error(`no RDB encoder for values of type ${type}`);
+  if (e.expiresAt !== NO_EXPIRY) {
+    w.u8(op.RDB_OPCODE_EXPIRETIME_MS);
+    w.int64le(e.expiresAt);
+  }
+  w.u8(encoder.rdbType);
+  w.string(key, compress);
+  encoder.write(w, e.value, compress);
+}
+
+function aux(w: ChunkWriter, key: string, value: string | number, compress: boolean): void {
+  w.u8(op.RDB_OPCODE_AUX);
+  w.string(key, compress);
+  w.string(String(value), compress);
+}
+
+/**
+ * The keyspace as RDB chunks. Keys logically expired but not yet removed are written with their TTL, as
+ * Redis does (a loading master drops them). Each db's key list is taken when the db starts, so a key deleted
+ * while the caller works between chunks is skipped, and one re-created is not written twice.
+ */
+export function* writeRdb(ks: Keyspace, opts: WriteOptions = {}): Generator<Buffer, void, undefined> {
+  const compress = opts.compression ?? true;
+  const checksum = opts.checksum ?? true;
+  const w = new ChunkWriter(opts.chunkBytes ?? DEFAULT_CHUNK);
+  let crc = 0n;
+  function* flush(): Generator<Buffer, void, undefined> {
+    for (const part of w.take()) {
+      if (checksum) crc = crcUpdate(crc, part);
+      yield part;
+    }
+  }
+
+  w.latin1(`REDIS${String(op.RDB_VERSION_WRITTEN).padStart(4, '0')}`);
+  aux(w, 'redis-ver', opts.redisVersion ?? '7.0.15', compress);
+  aux(w, 'redis-bits', 64, compress);
+  aux(w, 'ctime', opts.ctime ?? Math.floor(Date.now() / 1000), compress);
+  aux(w, 'used-mem', opts.usedMem ?? process.memoryUsage().heapUsed, compress);
+  if (opts.repl) {
+    aux(w, 'repl-stream-db', opts.repl.streamDb, compress);
+    aux(w, 'repl-id', opts.repl.replId, compress);
+    aux(w, 'repl-offset', opts.repl.offset, compress);
+  }
+  aux(w, 'aof-base', opts.aofBase ? 1 : 0, compress);
+  for (const code of opts.functions ?? []) {
+    w.u8(op.RDB_OPCODE_FUNCTION2);
+    w.string(code, compress);
+  }
+
+  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
+  for (const db of ks.dbs) {
+    if (db.size === 0) continue;
+    const keys: string[] = [];
+    let withTtl = 0;
+    for (const [key, e] of db.entries()) {
+      keys.push(key);
+      if (e.expiresAt !== NO_EXPIRY) withTtl++;
+    }
+    w.u8(op.RDB_OPCODE_SELECTDB);
+    w.length(db.id);
+    w.u8(op.RDB_OPCODE_RESIZEDB);
+    w.length(keys.length);
+    w.length(withTtl);
+    for (const key of keys) {
+      const e = db.peek(key);
+      if (e === undefined) continue;
+      writeEntry(w, key, e, compress);
+      if (w.pending >= chunkBytes) yield* flush();
+    }
+  }
+
+  w.u8(op.RDB_OPCODE_EOF);
+  yield* flush(); // the checksum covers everything up to and including the EOF opcode
+  const tail = Buffer.alloc(8);
+  tail.writeBigUInt64LE(crc);
+  yield tail;
+}
+
+/** The whole RDB file in one Buffer. */
+export function rdbBytes(ks: Keyspace, opts: WriteOptions = {}): Buffer {
+  return Buffer.concat([...writeRdb(ks, opts)]);
+}

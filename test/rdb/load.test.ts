@@ -1,0 +1,168 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadRdb, RdbLoader } from '../../lib/rdb/load';
+import { RdbError } from '../../lib/rdb/parse';
+import { Logger } from '../../lib/server/log';
+import { Keyspace, NO_EXPIRY, type Db } from '../../lib/store/keyspace';
+import { FakeClock } from '../helpers/clock';
+import { cat, entry, f64le, i64le, intset, len, listpack, rdbFile, str } from './rdb-bytes';
+
+const test = suite('rdb/load');
+
+const NOW = 1_700_000_000_000;
+
+function setup() {
+  const clock = new FakeClock(NOW);
+  const ks = new Keyspace(clock);
+  const lines: string[] = [];
+  const log = new Logger();
+  log.sink = (line) => lines.push(line.replace(/^\d+:M \d\d \w{3} \d{4} [\d:.]+ /, ''));
+  return { clock, ks, log, lines };
+}
+
+const expireMs = (ms: number) => cat([0xfc], i64le(ms));
+const dump = (db: Db) => [...db.entries()].map(([k, e]) => [k, e.value, e.expiresAt]);
+
+const mixedFile = rdbFile([
+  cat([0xfa], str('redis-ver'), str('7.0.15')),
+  cat([0xfa], str('repl-id'), str('8371b4fb1155b71f4a04d3e1bc3e18c4a990aeeb')),
+  cat([0xf5], str('#!lua name=lib\nredis.register_function("f", function() return 1 end)')),
+  cat([0xfe], len(0), [0xfb], len(9), len(2)),
+  entry(0, 'plain', str('v')),
+  cat(expireMs(NOW + 60000), entry(0, 'future', str('f'))),
+  cat(expireMs(NOW - 1), entry(0, 'past', str('p'))),
+  entry(18, 'list1', cat(len(1), len(2), str(listpack(['a', 'b'])))),
+  entry(1, 'list2', cat(len(1), str('x'))),
+  entry(11, 'set', str(intset(2, [1, 2]))),
+  entry(5, 'zset', cat(len(1), str('m'), f64le(1))),
+  entry(16, 'hash', str(listpack(['f', 'v']))),
+  entry(1, 'empty', len(0)),
+  cat([0xfe], len(3)),
+  entry(0, 'in3', str('three')),
+]);
+
+test('strings land in their db with their TTL; other types are skipped and counted', () => {
+  const { ks, log, lines } = setup();
+  const stats = loadRdb(ks, mixedFile, { dropExpired: true, log });
+  assert.equal(dump(ks.dbs[0]), [['plain', 'v', NO_EXPIRY], ['future', 'f', NOW + 60000]]);
+  assert.equal(dump(ks.dbs[3]), [['in3', 'three', NO_EXPIRY]]);
+  assert.equal(stats.version, 10);
+  assert.is(stats.keysLoaded, 3);
+  assert.is(stats.expiredDropped, 1);
+  assert.is(stats.emptySkipped, 1);
+  assert.equal(stats.skipped, { list: 2, set: 1, zset: 1, hash: 1 });
+  assert.is(stats.aux['repl-id'], '8371b4fb1155b71f4a04d3e1bc3e18c4a990aeeb');
+  assert.is(stats.functions.length, 1);
+  assert.ok(stats.durationMs >= 0);
+  const warnings = lines.filter((l) => l.startsWith('# '));
+  assert.equal(warnings, [
+    '# rdbLoadObject skipping empty key: empty',
+    '# Skipping 2 keys of type list: toyredis does not hold lists yet',
+    '# Skipping 1 keys of type set: toyredis does not hold sets yet',
+    '# Skipping 1 keys of type zset: toyredis does not hold sorted sets yet',
+    '# Skipping 1 keys of type hash: toyredis does not hold hashes yet',
+    '# Skipping 1 function libraries: toyredis does not hold functions yet',
+  ]);
+  assert.ok(lines.includes('* Loading RDB produced by version 7.0.15'));
+  assert.ok(lines.includes('* Done loading RDB, keys loaded: 3, keys expired: 1, empty keys skipped: 1.'));
+});
+
+test('a replica (dropExpired: false) keeps keys whose TTL has passed', () => {
+  const { ks } = setup();
+  const stats = loadRdb(ks, mixedFile, { dropExpired: false });
+  assert.equal(ks.dbs[0].peek('past')?.expiresAt, NOW - 1);
+  assert.is(stats.expiredDropped, 0);
+  assert.is(stats.keysLoaded, 4);
+});
+
+test('expiry is judged strictly before now, against the clock or the given instant', () => {
+  const file = rdbFile([cat(expireMs(NOW), entry(0, 'now', str('1'))), cat(expireMs(NOW - 10), entry(0, 'then', str('2')))]);
+  const { ks } = setup();
+  loadRdb(ks, file, { dropExpired: true });
+  assert.equal(dump(ks.dbs[0]), [['now', '1', NOW]]);
+  const other = setup();
+  loadRdb(other.ks, file, { dropExpired: true, now: NOW - 100 });
+  assert.is(other.ks.dbs[0].size, 2);
+});
+
+test('the dataset replaces the old one: old keys go, the flushed hook hears of every db that changes', () => {
+  const { ks } = setup();
+  ks.dbs[0].set('old', 'x');
+  ks.dbs[7].set('gone', 'y');
+  const flushed: number[] = [];
+  ks.hooks = { modified() {}, expired() {}, flushed: (db) => flushed.push(db.id) };
+  loadRdb(ks, mixedFile, { dropExpired: true });
+  assert.is(ks.dbs[0].peek('old'), undefined);
+  assert.is(ks.dbs[7].size, 0);
+  assert.equal(flushed, [0, 3, 7]);
+  // The loaded keys belong to the target's dbs: lookups and expiry work through them.
+  assert.is(ks.dbs[0].lookup('plain')?.value, 'v');
+  ks.dbs[0].set('new', 'z');
+  assert.is(ks.dbs[0].size, 3);
+});
+
+test('a file that fails half-way leaves the old dataset untouched', () => {
+  const bad: [string, Buffer, RegExp][] = [
+    ['truncated', mixedFile.subarray(0, mixedFile.length - 30), /^Short read or OOM loading DB/],
+    ['db index out of range', rdbFile([entry(0, 'a', str('1')), cat([0xfe], len(16)), entry(0, 'b', str('2'))]),
+      /^FATAL: Data file was created with a Redis server configured to handle more than 16 databases\.$/],
+    ['duplicate key', rdbFile([entry(0, 'a', str('1')), entry(0, 'a', str('2'))]), /^RDB has duplicated key 'a' in DB 0$/],
+    ['bad checksum', Buffer.concat([mixedFile.subarray(0, -1), Buffer.from([mixedFile[mixedFile.length - 1] ^ 1])]), /^Wrong RDB checksum/],
+    ['corrupt value', rdbFile([entry(0, 'a', str('1')), entry(16, 'h', str(Buffer.from('not a listpack')))]), /^Hash listpack integrity check failed\.$/],
+  ];
+  for (const [name, file, message] of bad) {
+    const { ks } = setup();
+    ks.dbs[0].set('old', 'x', NOW + 5);
+    const loader = new RdbLoader(ks, { dropExpired: true });
+    try {
+      for (let at = 0; at < file.length; at += 7) loader.feed(file.subarray(at, at + 7));
+      loader.end();
+      assert.unreachable(`${name}: loaded`);
+    } catch (e) {
+      assert.instance(e, RdbError, name);
+      assert.match((e as Error).message, message, name);
+    }
+    assert.equal(dump(ks.dbs[0]), [['old', 'x', NOW + 5]], name);
+    assert.is(ks.keyCount, 1, name);
+  }
+});
+
+test('streaming: chunk by chunk gives the same keyspace as the whole buffer', () => {
+  const whole = setup();
+  loadRdb(whole.ks, mixedFile, { dropExpired: true });
+  for (const size of [1, 5, 64]) {
+    const { ks } = setup();
+    const loader = new RdbLoader(ks, { dropExpired: true });
+    for (let at = 0; at < mixedFile.length; at += size) loader.feed(mixedFile.subarray(at, at + size));
+    const stats = loader.end();
+    assert.is(stats.keysLoaded, 3);
+    assert.equal(ks.dbs.map(dump), whole.ks.dbs.map(dump), `${size}-byte chunks`);
+    assert.is(loader.end(), stats, 'end() twice does not swap twice');
+    assert.is(ks.keyCount, 3);
+  }
+});
+
+test("expiry sentinels: a stored -1 is no TTL (Redis's loader sentinel), 0 is clamped to 1 ms on a replica", () => {
+  const file = rdbFile([cat(expireMs(-1), entry(0, 'minus-one', str('a'))), cat(expireMs(0), entry(0, 'zero', str('b')))]);
+  const { ks } = setup();
+  loadRdb(ks, file, { dropExpired: false });
+  assert.equal(dump(ks.dbs[0]), [['minus-one', 'a', NO_EXPIRY], ['zero', 'b', 1]]);
+  assert.ok(ks.dbs[0].volatile.has('zero'));
+});
+
+test('IDLE sets the key as last used that many seconds ago', () => {
+  const file = rdbFile([cat([0xf8], len(120), entry(0, 'idle', str('a')))]);
+  const { ks } = setup();
+  loadRdb(ks, file, { dropExpired: true });
+  assert.is(ks.dbs[0].peek('idle')!.lru, Math.floor(NOW / 1000) - 120);
+});
+
+test('a keyspace with fewer dbs refuses a SELECTDB beyond them', () => {
+  const ks = new Keyspace(new FakeClock(NOW), 4);
+  assert.throws(() => loadRdb(ks, rdbFile([cat([0xfe], len(4)), entry(0, 'a', str('1'))]), { dropExpired: true }),
+    /configured to handle more than 4 databases/);
+  loadRdb(ks, rdbFile([cat([0xfe], len(3)), entry(0, 'a', str('1'))]), { dropExpired: true });
+  assert.is(ks.dbs[3].peek('a')?.value, '1');
+});
+
+test.run();
