@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../server/log';
 import { Keyspace, NO_EXPIRY } from '../store/keyspace';
+import type { Value } from '../store/types';
 import { RdbError } from './errors';
 import { RdbReader, type RdbEntry, type RdbItem, type RdbValue } from './parse';
 
@@ -25,7 +26,7 @@ export interface LoadStats {
   /** Collections with no elements, which Redis skips too. */
   emptySkipped: number;
   /** Keys of types toyredis does not hold yet, by type. */
-  skipped: Partial<Record<Exclude<RdbValue, string>['type'], number>>;
+  skipped: Partial<Record<Parsed['type'], number>>;
   /** Aux fields by name (redis-ver, ctime, repl-id, ...). */
   aux: Record<string, string>;
   /** Function library sources, not loaded (toyredis has no functions yet). */
@@ -37,7 +38,20 @@ const PLURAL: Record<keyof LoadStats['skipped'], string> = {
   list: 'lists', set: 'sets', zset: 'sorted sets', hash: 'hashes', stream: 'streams',
 };
 
-function isEmpty(v: Exclude<RdbValue, string>): boolean {
+type Parsed = Exclude<RdbValue, string>;
+
+/**
+ * How a parsed collection becomes a keyspace value: each type toyredis learns to hold adds its row here (and
+ * its encoder in write.ts). A type with no row is counted and skipped.
+ */
+const builders: { [T in Parsed['type']]?: (v: Extract<Parsed, { type: T }>) => Value } = {};
+
+function build(v: Parsed): Value | undefined {
+  const make = builders[v.type] as ((v: Parsed) => Value) | undefined;
+  return make?.(v);
+}
+
+function isEmpty(v: Parsed): boolean {
   switch (v.type) {
     case 'list':
       return v.items.length === 0;
@@ -71,6 +85,16 @@ export class RdbLoader {
     this.reader = new RdbReader({ verifyChecksum: opts.verifyChecksum });
     this.staging = new Keyspace(target.clock, target.dbs.length);
     this.now = opts.now ?? target.clock.now();
+  }
+
+  /** True once the whole file (EOF and checksum) has been read; end() may then swap it in. */
+  get done(): boolean {
+    return this.reader.done;
+  }
+
+  /** Bytes of input the RDB took so far (anything fed after its checksum is not part of it). */
+  get consumed(): number {
+    return this.reader.consumed;
   }
 
   /** Parse and stage what `chunk` completes. Throws RdbError; the target is untouched until end(). */
@@ -120,13 +144,15 @@ export class RdbLoader {
   }
 
   private applyEntry(e: RdbEntry): void {
-    const { value } = e;
-    if (typeof value !== 'string') {
-      if (isEmpty(value)) {
-        if (this.stats.emptySkipped++ < 10) this.opts.log?.warning(`rdbLoadObject skipping empty key: ${e.key}`);
-      } else {
-        this.stats.skipped[value.type] = (this.stats.skipped[value.type] ?? 0) + 1;
-      }
+    let value: Value | undefined;
+    if (typeof e.value === 'string') {
+      value = e.value;
+    } else if (isEmpty(e.value)) {
+      // Redis skips empty collections too (old versions could write them, see rdbLoadRio)
+      if (this.stats.emptySkipped++ < 10) this.opts.log?.warning(`rdbLoadObject skipping empty key: ${e.key}`);
+      return;
+    } else if ((value = build(e.value)) === undefined) {
+      this.stats.skipped[e.value.type] = (this.stats.skipped[e.value.type] ?? 0) + 1;
       return;
     }
     // -1 is Redis's "no expiry" sentinel in the loader; a stored -1 therefore means no TTL.

@@ -687,7 +687,9 @@ export interface ReaderOptions {
 /**
  * Streaming reader: feed() chunks as they arrive and get back the items they completed. Only the current
  * incomplete item is buffered, and a frame that waits for N bytes is not looked at again until they are here.
- * Bytes after the EOF checksum are ignored.
+ * Chunks are kept (not copied) until parsed, so a caller must not reuse them. Bytes after the EOF checksum are
+ * ignored: `consumed` says where the RDB ended, for a caller that fed more (a diskless transfer's EOF mark and
+ * the commands after it) and wants those bytes back.
  */
 export class RdbReader {
   /** The file's RDB version, once the header is read (0 before). */

@@ -49,9 +49,17 @@ async function save(): Promise<Buffer> {
   return readFileSync(path.join(dir, 'dump.rdb'));
 }
 
-/** The items of a file read whole, in 64 KB chunks and in 1000-byte chunks (all must agree). */
+/** The items of a file read whole, in 64 KB, 1000 and 97-byte chunks, and split at every offset when small. */
 function readEveryWay(file: Buffer): RdbItem[] {
   const whole = parseRdb(file).items;
+  if (file.length <= 4096) {
+    for (let cut = 1; cut < file.length; cut++) {
+      const r = new RdbReader();
+      const items = [...r.feed(file.subarray(0, cut)), ...r.feed(file.subarray(cut))];
+      r.end();
+      assert.equal(items, whole, `split at ${cut}`);
+    }
+  }
   for (const size of [65536, 1000, 97]) {
     const r = new RdbReader();
     const items: RdbItem[] = [];
