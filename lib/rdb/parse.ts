@@ -113,6 +113,7 @@ function seq<A extends unknown[]>(...parsers: { [K in keyof A]: ByteParser<A[K]>
   return sequenceOf(parsers as any) as unknown as ByteParser<A>;
 }
 
+/** `n` raw bytes, as a view into the input. */
 function fixed(n: number): ByteParser<Buffer> {
   return leaf((s) => {
     if (s.isError) return s;
@@ -121,6 +122,7 @@ function fixed(n: number): ByteParser<Buffer> {
   });
 }
 
+/** An `n`-byte number read in place. */
 function fixedNumber(n: number, read: (b: Buffer, i: number) => number): ByteParser<number> {
   return leaf((s) => {
     if (s.isError) return s;
