@@ -3,7 +3,7 @@
  * order and encodings 7.0 uses: aux fields, function libraries, SELECTDB + RESIZEDB per non-empty db, then each
  * key with its expiry; EOF and the CRC64. A generator of chunks, so the caller can do other work in between.
  */
-import type { Entry, Keyspace } from '../store/keyspace';
+import type { Keyspace } from '../store/keyspace';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
 import { update as crcUpdate } from './crc64';
@@ -180,24 +180,31 @@ function canonicalInt32(s: string): number | null {
  */
 interface ValueEncoder {
   rdbType: number;
+  /** A mutable type copies its value here, when writeRdb() is called; strings are immutable and need none. */
+  capture?(value: Value): Value;
   write(w: ChunkWriter, value: Value, compress: boolean): void;
+}
+
+function encoderOf(value: Value): ValueEncoder {
+  const type: TypeName = typeof value === 'string' ? 'string' : value.type;
+  const encoder = valueEncoders[type];
+  if (!encoder) throw new Error(`no RDB encoder for values of type ${type}`);
+  return encoder;
 }
 
 const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
   string: { rdbType: op.RDB_TYPE_STRING, write: (w, v, compress) => w.string(v as string, compress) },
 };
 
-function writeEntry(w: ChunkWriter, key: string, e: Entry, compress: boolean): void {
-  const type: TypeName = typeof e.value === 'string' ? 'string' : e.value.type;
-  const encoder = valueEncoders[type];
-  if (!encoder) throw new Error(`no RDB encoder for values of type ${type}`);
-  if (e.expiresAt !== NO_EXPIRY) {
+function writeEntry(w: ChunkWriter, key: string, value: Value, expiresAt: number, compress: boolean): void {
+  const encoder = encoderOf(value);
+  if (expiresAt !== NO_EXPIRY) {
     w.u8(op.RDB_OPCODE_EXPIRETIME_MS);
-    w.int64le(e.expiresAt);
+    w.int64le(expiresAt);
   }
   w.u8(encoder.rdbType);
   w.string(key, compress);
-  encoder.write(w, e.value, compress);
+  encoder.write(w, value, compress);
 }
 
 function aux(w: ChunkWriter, key: string, value: string | number, compress: boolean): void {
@@ -206,15 +213,52 @@ function aux(w: ChunkWriter, key: string, value: string | number, compress: bool
   w.string(String(value), compress);
 }
 
+/** One db's keys, values and TTLs as they were when writeRdb() was called. */
+interface DbSnapshot {
+  id: number;
+  keys: string[];
+  values: Value[];
+  expires: number[];
+  withTtl: number;
+}
+
+function snapshotOf(ks: Keyspace): DbSnapshot[] {
+  const out: DbSnapshot[] = [];
+  for (const db of ks.dbs) {
+    if (db.size === 0) continue;
+    const snap: DbSnapshot = { id: db.id, keys: [], values: [], expires: [], withTtl: 0 };
+    for (const [key, e] of db.entries()) {
+      snap.keys.push(key);
+      const capture = encoderOf(e.value).capture;
+      snap.values.push(capture ? capture(e.value) : e.value);
+      snap.expires.push(e.expiresAt);
+      if (e.expiresAt !== NO_EXPIRY) snap.withTtl++;
+    }
+    out.push(snap);
+  }
+  return out;
+}
+
 /**
- * The keyspace as RDB chunks. Keys logically expired but not yet removed are written with their TTL, as
- * Redis does (a loading master drops them). Each db's key list is taken when the db starts, so a key deleted
- * while the caller works between chunks is skipped, and one re-created is not written twice.
+ * The keyspace as RDB chunks, as it is when this is called (Redis gets that from fork()): keys, values and
+ * TTLs are captured first, so writes the caller runs between chunks do not leak into the file, which a replica
+ * would otherwise apply twice (once in the RDB, again from the backlog). Strings are immutable, so capturing
+ * them costs a reference; a mutable collection type copies its value in its encoder's capture().
+ * Keys logically expired but not yet removed are written with their TTL, as Redis does (a loading master
+ * drops them).
  */
-export function* writeRdb(ks: Keyspace, opts: WriteOptions = {}): Generator<Buffer, void, undefined> {
+export function writeRdb(ks: Keyspace, opts: WriteOptions = {}): Generator<Buffer, void, undefined> {
+  const dbs = snapshotOf(ks);
+  const ctime = opts.ctime ?? Math.floor(Date.now() / 1000);
+  const usedMem = opts.usedMem ?? process.memoryUsage().heapUsed;
+  return chunksOf(dbs, { ...opts, ctime, usedMem });
+}
+
+function* chunksOf(dbs: DbSnapshot[], opts: WriteOptions & { ctime: number; usedMem: number }): Generator<Buffer, void, undefined> {
   const compress = opts.compression ?? true;
   const checksum = opts.checksum ?? true;
-  const w = new ChunkWriter(opts.chunkBytes ?? DEFAULT_CHUNK);
+  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
+  const w = new ChunkWriter(chunkBytes);
   let crc = 0n;
   function* flush(): Generator<Buffer, void, undefined> {
     for (const part of w.take()) {
@@ -226,8 +270,8 @@ export function* writeRdb(ks: Keyspace, opts: WriteOptions = {}): Generator<Buff
   w.latin1(`REDIS${String(op.RDB_VERSION_WRITTEN).padStart(4, '0')}`);
   aux(w, 'redis-ver', opts.redisVersion ?? '7.0.15', compress);
   aux(w, 'redis-bits', 64, compress);
-  aux(w, 'ctime', opts.ctime ?? Math.floor(Date.now() / 1000), compress);
-  aux(w, 'used-mem', opts.usedMem ?? process.memoryUsage().heapUsed, compress);
+  aux(w, 'ctime', opts.ctime, compress);
+  aux(w, 'used-mem', opts.usedMem, compress);
   if (opts.repl) {
     aux(w, 'repl-stream-db', opts.repl.streamDb, compress);
     aux(w, 'repl-id', opts.repl.replId, compress);
@@ -239,24 +283,14 @@ export function* writeRdb(ks: Keyspace, opts: WriteOptions = {}): Generator<Buff
     w.string(code, compress);
   }
 
-  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
-  for (const db of ks.dbs) {
-    if (db.size === 0) continue;
-    const keys: string[] = [];
-    let withTtl = 0;
-    for (const [key, e] of db.entries()) {
-      keys.push(key);
-      if (e.expiresAt !== NO_EXPIRY) withTtl++;
-    }
+  for (const db of dbs) {
     w.u8(op.RDB_OPCODE_SELECTDB);
     w.length(db.id);
     w.u8(op.RDB_OPCODE_RESIZEDB);
-    w.length(keys.length);
-    w.length(withTtl);
-    for (const key of keys) {
-      const e = db.peek(key);
-      if (e === undefined) continue;
-      writeEntry(w, key, e, compress);
+    w.length(db.keys.length);
+    w.length(db.withTtl);
+    for (let i = 0; i < db.keys.length; i++) {
+      writeEntry(w, db.keys[i], db.values[i], db.expires[i], compress);
       if (w.pending >= chunkBytes) yield* flush();
     }
   }
