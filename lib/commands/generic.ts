@@ -203,10 +203,7 @@ function copyCommand(ctx: CommandContext, args: ArgCursor): Reply {
 
 /** A value stored under a second key: strings are immutable and shared; a collection copies itself. */
 function duplicate(v: Value): Value {
-  if (typeof v === 'string') return v;
-  const copyable = v as Partial<{ clone(): Value }>;
-  if (typeof copyable.clone !== 'function') fail('ERR unknown type object');
-  return copyable.clone!();
+  return typeof v === 'string' ? v : v.clone();
 }
 
 type ExpireFlag = 'NX' | 'XX' | 'GT' | 'LT';

@@ -4,6 +4,7 @@
  * key with its expiry; EOF and the CRC64. A generator of chunks, so the caller can do other work in between.
  */
 import type { Keyspace } from '../store/keyspace';
+import { Snapshot } from '../store/snapshot';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
 import { update as crcUpdate } from './crc64';
@@ -180,8 +181,6 @@ function canonicalInt32(s: string): number | null {
  */
 interface ValueEncoder {
   rdbType: number;
-  /** A mutable type copies its value here, when writeRdb() is called; strings are immutable and need none. */
-  capture?(value: Value): Value;
   write(w: ChunkWriter, value: Value, compress: boolean): void;
 }
 
@@ -213,48 +212,22 @@ function aux(w: ChunkWriter, key: string, value: string | number, compress: bool
   w.string(String(value), compress);
 }
 
-/** One db's keys, values and TTLs as they were when writeRdb() was called. */
-interface DbSnapshot {
-  id: number;
-  keys: string[];
-  values: Value[];
-  expires: number[];
-  withTtl: number;
-}
-
-function snapshotOf(ks: Keyspace): DbSnapshot[] {
-  const out: DbSnapshot[] = [];
-  for (const db of ks.dbs) {
-    if (db.size === 0) continue;
-    const snap: DbSnapshot = { id: db.id, keys: [], values: [], expires: [], withTtl: 0 };
-    for (const [key, e] of db.entries()) {
-      snap.keys.push(key);
-      const capture = encoderOf(e.value).capture;
-      snap.values.push(capture ? capture(e.value) : e.value);
-      snap.expires.push(e.expiresAt);
-      if (e.expiresAt !== NO_EXPIRY) snap.withTtl++;
-    }
-    out.push(snap);
-  }
-  return out;
-}
-
 /**
- * The keyspace as RDB chunks, as it is when this is called (Redis gets that from fork()): keys, values and
- * TTLs are captured first, so writes the caller runs between chunks do not leak into the file, which a replica
- * would otherwise apply twice (once in the RDB, again from the backlog). Strings are immutable, so capturing
- * them costs a reference; a mutable collection type copies its value in its encoder's capture().
- * Keys logically expired but not yet removed are written with their TTL, as Redis does (a loading master
- * drops them).
+ * The keyspace as RDB chunks, as it is when this is called (Redis gets that from fork()). A copy-on-write
+ * Snapshot (lib/store/snapshot.ts) walks the keyspace as the chunks are pulled, and keeps the old version of
+ * any key changed before the walk reaches it: writes the caller runs between chunks do not leak into the file,
+ * which a replica would otherwise apply twice (once in the RDB, again from the backlog), and nothing is copied
+ * up front. Keys logically expired but not yet removed are written with their TTL, as Redis does (a loading
+ * master drops them). Abandoning the generator (return()) stops the snapshot.
  */
 export function writeRdb(ks: Keyspace, opts: WriteOptions = {}): Generator<Buffer, void, undefined> {
-  const dbs = snapshotOf(ks);
+  const snapshot = new Snapshot(ks); // taken now, not when the first chunk is pulled
   const ctime = opts.ctime ?? Math.floor(Date.now() / 1000);
   const usedMem = opts.usedMem ?? process.memoryUsage().heapUsed;
-  return chunksOf(dbs, { ...opts, ctime, usedMem });
+  return chunksOf(ks, snapshot, { ...opts, ctime, usedMem });
 }
 
-function* chunksOf(dbs: DbSnapshot[], opts: WriteOptions & { ctime: number; usedMem: number }): Generator<Buffer, void, undefined> {
+function* chunksOf(ks: Keyspace, snapshot: Snapshot, opts: WriteOptions & { ctime: number; usedMem: number }): Generator<Buffer, void, undefined> {
   const compress = opts.compression ?? true;
   const checksum = opts.checksum ?? true;
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
@@ -267,39 +240,48 @@ function* chunksOf(dbs: DbSnapshot[], opts: WriteOptions & { ctime: number; used
     }
   }
 
-  w.latin1(`REDIS${String(op.RDB_VERSION_WRITTEN).padStart(4, '0')}`);
-  aux(w, 'redis-ver', opts.redisVersion ?? '7.0.15', compress);
-  aux(w, 'redis-bits', 64, compress);
-  aux(w, 'ctime', opts.ctime, compress);
-  aux(w, 'used-mem', opts.usedMem, compress);
-  if (opts.repl) {
-    aux(w, 'repl-stream-db', opts.repl.streamDb, compress);
-    aux(w, 'repl-id', opts.repl.replId, compress);
-    aux(w, 'repl-offset', opts.repl.offset, compress);
-  }
-  aux(w, 'aof-base', opts.aofBase ? 1 : 0, compress);
-  for (const code of opts.functions ?? []) {
-    w.u8(op.RDB_OPCODE_FUNCTION2);
-    w.string(code, compress);
-  }
-
-  for (const db of dbs) {
-    w.u8(op.RDB_OPCODE_SELECTDB);
-    w.length(db.id);
-    w.u8(op.RDB_OPCODE_RESIZEDB);
-    w.length(db.keys.length);
-    w.length(db.withTtl);
-    for (let i = 0; i < db.keys.length; i++) {
-      writeEntry(w, db.keys[i], db.values[i], db.expires[i], compress);
-      if (w.pending >= chunkBytes) yield* flush();
+  try {
+    w.latin1(`REDIS${String(op.RDB_VERSION_WRITTEN).padStart(4, '0')}`);
+    aux(w, 'redis-ver', opts.redisVersion ?? '7.0.15', compress);
+    aux(w, 'redis-bits', 64, compress);
+    aux(w, 'ctime', opts.ctime, compress);
+    aux(w, 'used-mem', opts.usedMem, compress);
+    if (opts.repl) {
+      aux(w, 'repl-stream-db', opts.repl.streamDb, compress);
+      aux(w, 'repl-id', opts.repl.replId, compress);
+      aux(w, 'repl-offset', opts.repl.offset, compress);
     }
-  }
+    aux(w, 'aof-base', opts.aofBase ? 1 : 0, compress);
+    for (const code of opts.functions ?? []) {
+      w.u8(op.RDB_OPCODE_FUNCTION2);
+      w.string(code, compress);
+    }
 
-  w.u8(op.RDB_OPCODE_EOF);
-  yield* flush(); // the checksum covers everything up to and including the EOF opcode
-  const tail = Buffer.alloc(8);
-  tail.writeBigUInt64LE(crc);
-  yield tail;
+    for (const db of ks.dbs) {
+      const { keys, expires } = snapshot.counts(db);
+      if (keys === 0) continue;
+      w.u8(op.RDB_OPCODE_SELECTDB);
+      w.length(db.id);
+      w.u8(op.RDB_OPCODE_RESIZEDB);
+      w.length(keys);
+      w.length(expires);
+      const walk = snapshot.walk(db, 256, (records) => {
+        for (const r of records) writeEntry(w, r.key, r.value, r.expiresAt, compress);
+      });
+      for (let step = walk.next(); ; step = walk.next()) {
+        if (w.pending >= chunkBytes) yield* flush();
+        if (step.done) break;
+      }
+    }
+
+    w.u8(op.RDB_OPCODE_EOF);
+    yield* flush(); // the checksum covers everything up to and including the EOF opcode
+    const tail = Buffer.alloc(8);
+    tail.writeBigUInt64LE(crc);
+    yield tail;
+  } finally {
+    snapshot.finish();
+  }
 }
 
 /** The whole RDB file in one Buffer. */

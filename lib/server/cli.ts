@@ -9,12 +9,23 @@ import { readFileSync } from 'node:fs';
 import { splitInlineArgs } from '../protocol/resp';
 
 export interface CliOptions {
-  action: 'serve' | 'version' | 'help';
+  action: 'serve' | 'version' | 'help' | 'machines';
   configFile?: string;
   directives: [string, string][];
   /** --inspect[=port]: the port of the inspection relay, when asked for. */
   inspectPort?: number;
   inspectBind?: string;
+  /** --inspect ws://host:port: send inspection to a relay that runs elsewhere instead of running one. */
+  inspectUrl?: string;
+  /** `toyredis machines [name] --format f [--readme [path]]`. */
+  machines?: MachinesRequest;
+}
+
+export interface MachinesRequest {
+  name?: string;
+  format: 'mermaid' | 'dot' | 'json' | 'svg';
+  /** Rewrite the machines block of this README instead of printing. */
+  readme?: string;
 }
 
 export class CliError extends Error {}
@@ -42,7 +53,34 @@ export function parseConfigText(text: string, origin: string): [string, string][
   return out;
 }
 
+/** `machines [name] [--format mermaid|dot|json|svg] [--readme [path]]` (the words after `machines`). */
+export function parseMachinesCommand(words: string[]): MachinesRequest {
+  const request: MachinesRequest = { format: 'mermaid' };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const [flag, inline] = w.startsWith('--') && w.includes('=') ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w, undefined];
+    if (flag === '--format') {
+      const f = inline ?? words[++i];
+      if (f !== 'mermaid' && f !== 'dot' && f !== 'json' && f !== 'svg') {
+        throw new CliError(`Invalid --format '${f ?? ''}': one of mermaid, dot, json, svg`);
+      }
+      request.format = f;
+    } else if (flag === '--readme') {
+      request.readme = inline ?? (words[i + 1] !== undefined && !words[i + 1].startsWith('--') ? words[++i] : 'README.md');
+    } else if (!w.startsWith('--') && request.name === undefined) {
+      request.name = w;
+    } else {
+      throw new CliError(`Invalid machines option '${w}': usage is machines [name] [--format mermaid|dot|json|svg] [--readme [path]]`);
+    }
+  }
+  if (request.readme !== undefined && (request.format !== 'mermaid' || request.name !== undefined)) {
+    throw new CliError('--readme writes every machine as Mermaid: use it without a name and with --format mermaid');
+  }
+  return request;
+}
+
 export function parseCommandLine(argv: string[]): CliOptions {
+  if (argv[0] === 'machines') return { action: 'machines', directives: [], machines: parseMachinesCommand(argv.slice(1)) };
   // `arg` handles the program's own flags; everything else passes through, in order, to the redis-style reader.
   let parsed;
   try {
@@ -74,9 +112,13 @@ export function parseCommandLine(argv: string[]): CliOptions {
     const words: string[] = eq > 0 ? [token.slice(eq + 1)] : [];
     while (i < rest.length && !rest[i].startsWith('--')) words.push(rest[i++]);
     if (name === 'inspect') {
+      if (words.length && /^wss?:\/\//.test(words[0])) {
+        opts.inspectUrl = words[0];
+        continue;
+      }
       opts.inspectPort = words.length ? Number(words[0]) : 8080;
-      if (!Number.isInteger(opts.inspectPort) || opts.inspectPort < 0 || opts.inspectPort > 65535) {
-        throw new CliError(`Invalid --inspect port '${words[0]}'`);
+      if (!/^\d+$/.test(words[0] ?? '8080') || opts.inspectPort > 65535) {
+        throw new CliError(`Invalid --inspect port '${words[0]}': a port number, or ws://host:port to send to a relay elsewhere`);
       }
       continue;
     }
@@ -93,6 +135,7 @@ export function parseCommandLine(argv: string[]): CliOptions {
 export const USAGE = `Usage: toyredis [/path/to/redis.conf] [options]
        toyredis -v or --version
        toyredis -h or --help
+       toyredis machines [name] [--format mermaid|dot|json|svg] [--readme [README.md]]
 
 Options are redis-server's: --<parameter> <value> for any configuration parameter, e.g.
   --port 6380                      TCP port (default 6379)
@@ -103,6 +146,7 @@ Options are redis-server's: --<parameter> <value> for any configuration paramete
   --loglevel debug|verbose|notice|warning   --logfile path
 toyredis only:
   --inspect[=port]                 serve the live state machine view on 127.0.0.1:<port> (default 8080)
+  --inspect ws://host:port         send this server's machine events to that relay instead (e.g. a master's)
   --inspect-bind <address>         where that view listens
 
 Examples:

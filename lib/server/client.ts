@@ -16,6 +16,9 @@ export interface QueuedCommand {
   argv: string[];
 }
 
+/** fds handed out when the socket has none to show (Redis's listening sockets take the first few). */
+let nextFallbackFd = 8;
+
 export class Client {
   readonly actor: Actor<typeof clientMachine>;
   readonly decoder: FrameDecoder;
@@ -46,6 +49,11 @@ export class Client {
   replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
   /** Why the connection is being closed, once it is. */
   closeReason = '';
+  /**
+   * CLIENT LIST's fd: the socket's file descriptor when the platform exposes it, else a per-connection number;
+   * fixed at accept time so it stays stable for the connection's life.
+   */
+  readonly fd: number;
   /** Counters for CLIENT LIST / INFO. */
   bytesIn = 0;
   bytesOut = 0;
@@ -65,6 +73,8 @@ export class Client {
     this.createdAt = now;
     this.lastInteraction = now;
     this.authenticated = !requireAuth;
+    const handleFd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    this.fd = typeof handleFd === 'number' && handleFd >= 0 ? handleFd : nextFallbackFd++;
     this.actor = createActor(clientMachine, { input: { id, addr: this.addr }, inspect, id: `client-${id}` });
   }
 

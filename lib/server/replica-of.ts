@@ -13,8 +13,7 @@ import { Client } from './client';
 import { dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { encodeCommand } from '../protocol/reply';
-import { Keyspace } from '../store/keyspace';
-import { createRdbLoader, type RdbStreamLoader } from '../rdb/stream-load';
+import { RdbLoader } from '../rdb/load';
 import type { Server } from './server';
 
 export class ReplicaRole implements ReplicaSink {
@@ -31,8 +30,7 @@ export class ReplicaRole implements ReplicaSink {
   syncStartedAt = 0;
   syncTotalBytes = -1;
   syncReadBytes = 0;
-  private loader: RdbStreamLoader | null = null;
-  private staging: Keyspace | null = null;
+  private loader: RdbLoader | null = null;
   private pendingSync: { replid: string; offset: number } | null = null;
   private masterClient: Client | null = null;
   private multiBytes = -1; // inside a MULTI from the master: bytes applied at EXEC (Redis's reploff rule)
@@ -100,10 +98,9 @@ export class ReplicaRole implements ReplicaSink {
   // ---- ReplicaSink: the RDB ----
 
   beginRdb(length: number | null): void {
-    this.dropLoader();
-    this.staging = new Keyspace(this.server.clock, this.server.keyspace.dbs.length);
-    this.staging.replicaMode = 'replica-master'; // a replica keeps expired keys until its master's DEL
-    this.loader = createRdbLoader(this.staging, this.server.log, { dropExpired: false });
+    // The loader stages the new dataset and swaps it in only once complete; a replica keeps expired keys
+    // until its master's DEL arrives.
+    this.loader = new RdbLoader(this.server.keyspace, { dropExpired: false, log: this.server.log });
     this.server.loading = true;
     this.syncStartedAt = this.server.clock.now();
     this.syncTotalBytes = length ?? -1;
@@ -114,19 +111,18 @@ export class ReplicaRole implements ReplicaSink {
     this.syncReadBytes += bytes.length;
     this.lastIo = this.server.clock.now();
     this.server.stats.netReplInputBytes += bytes.length;
+    // The link hands us views of its socket chunks, which it does not reuse; the reader may keep them.
     this.loader!.feed(bytes);
   }
 
   endRdb(): { keys: number } {
-    const loader = this.loader!, staging = this.staging!;
+    const loader = this.loader!;
     this.loader = null;
-    this.staging = null;
     try {
-      const { keys } = loader.finish();
       this.server.log.notice('MASTER <-> REPLICA sync: Flushing old data');
-      this.server.keyspace.replaceWith(staging);
-      this.server.log.notice(`MASTER <-> REPLICA sync: Finished with success (${keys} keys)`);
-      return { keys };
+      const stats = loader.end();
+      this.server.log.notice('MASTER <-> REPLICA sync: Finished with success');
+      return { keys: stats.keysLoaded };
     } finally {
       this.server.loading = false;
     }
@@ -134,7 +130,6 @@ export class ReplicaRole implements ReplicaSink {
 
   private dropLoader(): void {
     this.loader = null;
-    this.staging = null;
   }
 
   // ---- ReplicaSink: the stream ----

@@ -9,6 +9,7 @@ import { replicaSyncMachine, replstateName, type ReplicaSyncState } from '../../
 import { Backlog } from './backlog';
 import { NO_DB } from './propagation';
 import { encodeCommand, int, type Reply } from '../protocol/reply';
+import { writeRdb } from '../rdb/write';
 import type { Client } from './client';
 import type { Server } from './server';
 
@@ -24,6 +25,7 @@ export class ReplicaPeer {
   queuedBytes = 0;
   /** When the soft output-buffer limit was first exceeded (0: it is not). */
   softLimitSince = 0;
+  readonly syncStartedAt: number;
 
   constructor(
     readonly client: Client,
@@ -32,6 +34,7 @@ export class ReplicaPeer {
   ) {
     this.actor = actor;
     this.ackTime = now;
+    this.syncStartedAt = now;
   }
 
   get state(): ReplicaSyncState {
@@ -82,10 +85,10 @@ export class Replication {
   outputLimit: OutputLimit = { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 };
   /** Set by the replica role: a replica forwards its master's stream verbatim instead of its own writes. */
   forwardsMasterStream = false;
-  /** Builds the point-in-time RDB for a full resync (snapshot.ts); chunks of the file, in order. */
-  buildSnapshot: (replicaId: number) => Promise<Buffer[]> = async () => {
-    throw new Error('no snapshot builder');
-  };
+  /** The snapshot of each full resync, started at its PSYNC (the instant its FULLRESYNC offset names). */
+  private snapshots = new Map<number, Generator<Buffer, void, undefined>>();
+  /** The longest the event loop was held by one slice of snapshot work, in ms (INFO: for the curious). */
+  longestSnapshotSliceMs = 0;
   private selectedDb = -1; // slaveseldb: the db the stream last SELECTed
   private flushScheduled = false;
   private ackRequested = false;
@@ -210,6 +213,11 @@ export class Replication {
     }
     this.selectedDb = -1; // the stream after the snapshot starts with a SELECT
     const offset = this.offset;
+    // The point in time is now: the copy-on-write walk keeps this state however long the transfer takes.
+    this.snapshots.set(client.id, writeRdb(this.server.keyspace, {
+      repl: { streamDb: 0, replId: this.replid, offset },
+      usedMem: process.memoryUsage().rss,
+    }));
     this.attach(client, 'full');
     log.notice(`Starting BGSAVE for SYNC with target: replicas sockets`);
     return isPsync ? { kind: 'simple', text: `FULLRESYNC ${this.replid} ${offset}` } : null;
@@ -283,6 +291,38 @@ export class Replication {
     });
     client.send({ type: 'command.psync' });
     actor.start();
+  }
+
+  /**
+   * Pull the snapshot's chunks a few milliseconds at a time, letting other clients run in between, so a big
+   * dataset never stalls the server for long. Gives up if the replica goes away meanwhile.
+   */
+  private async buildSnapshot(replicaId: number): Promise<Buffer[]> {
+    const chunks = this.snapshots.get(replicaId);
+    this.snapshots.delete(replicaId);
+    if (!chunks) throw new Error('no snapshot was started for this replica');
+    const out: Buffer[] = [];
+    const started = performance.now();
+    try {
+      for (;;) {
+        const sliceStart = performance.now();
+        let step = chunks.next();
+        while (!step.done && performance.now() - sliceStart < 4) {
+          out.push(step.value);
+          step = chunks.next();
+        }
+        this.longestSnapshotSliceMs = Math.max(this.longestSnapshotSliceMs, performance.now() - sliceStart);
+        if (step.done) break;
+        out.push(step.value);
+        await new Promise((r) => setImmediate(r));
+        if (!this.peers.has(replicaId)) throw new Error('replica went away during the snapshot');
+      }
+    } finally {
+      chunks.return();
+    }
+    const bytes = out.reduce((n, b) => n + b.length, 0);
+    this.server.log.notice(`Snapshot for replica produced: ${bytes} bytes in ${(performance.now() - started).toFixed(0)} ms (longest stall ${this.longestSnapshotSliceMs.toFixed(1)} ms)`);
+    return out;
   }
 
   /** `$<len>\r\n` and the snapshot, no trailing CRLF; bulk.sent once the socket took the last byte. */
@@ -384,7 +424,9 @@ export class Replication {
     }
     for (const peer of this.peers.values()) {
       const state = peer.state;
-      if (state === 'waitBgsave' && !peer.client.socket.destroyed) peer.client.socket.write('\n');
+      // A newline keepalive for a replica whose snapshot takes long (never right after +FULLRESYNC, where
+      // clients that expect `$` at once would trip on it).
+      if (state === 'waitBgsave' && now - peer.syncStartedAt >= 1000 && !peer.client.socket.destroyed) peer.client.socket.write('\n');
       if (state === 'online' && now - peer.ackTime > timeoutSec * 1000) {
         this.server.log.warning(`Disconnecting timedout replica (streaming sync): ${this.peerName(peer.client)}`);
         this.dropPeer(peer, 'timeout');

@@ -88,6 +88,7 @@ export class Server {
     this.config.watch('maxclients', (v) => (this.maxClients = Number(v)));
     this.config.watch('replica-read-only', (v) => (this.replicaReadOnly = v === 'yes'));
     this.config.watch('repl-backlog-size', (v) => this.replication.resizeBacklog(Number(v)));
+    this.stats.follow(this.config);
     this.keyspace.hooks = {
       modified: (db, key) => {
         if (this.watches.size) this.watches.touched(db, key);
@@ -179,10 +180,64 @@ export class Server {
     this.port = actualPort;
   }
 
+  /**
+   * CONFIG SET port (changeListenPort): listen on the new port first and drop the old sockets only once that
+   * worked, so a port in use leaves the server where it was. Port 0 means no TCP listener at all, as in Redis.
+   */
+  async changePort(port: number): Promise<string | null> {
+    if (port === this.port) return null;
+    const old = this.listeners;
+    if (port !== 0) {
+      this.listeners = [];
+      try {
+        await this.listen(port, this.bindAddrs());
+      } catch (e) {
+        this.listeners = old;
+        this.log.warning(`Failed to listen on port ${port}: ${(e as Error).message}`);
+        return 'Unable to listen on this port. Check server logs.';
+      }
+    } else {
+      this.listeners = [];
+      this.port = 0;
+    }
+    await Promise.all(old.map((l) => new Promise((r) => l.close(r))));
+    return null;
+  }
+
+  /** CONFIG SET bind (changeBindAddr): close, listen on the new addresses, and go back to the old ones on failure. */
+  async changeBind(bind: string): Promise<string | null> {
+    const addrs = bind.split(' ').filter(Boolean);
+    if (this.port === 0 || addrs.join(' ') === this.boundTo) return null;
+    const previous = this.boundTo.split(' ').filter(Boolean);
+    await Promise.all(this.listeners.map((l) => new Promise((r) => l.close(r))));
+    this.listeners = [];
+    try {
+      await this.listen(this.port, addrs.length ? addrs : ['0.0.0.0', '-::']);
+      this.boundTo = addrs.join(' ');
+      return null;
+    } catch (e) {
+      this.log.warning(`Failed to bind to ${bind}: ${(e as Error).message}`);
+      await this.listen(this.port, previous.length ? previous : ['0.0.0.0', '-::']).catch(() => {});
+      return 'Failed to bind to specified addresses.';
+    }
+  }
+
+  /** The addresses the listening sockets were opened on (the `bind` they follow). */
+  boundTo = '';
+
+  private bindAddrs(): string[] {
+    const addrs = this.boundTo.split(' ').filter(Boolean);
+    return addrs.length ? addrs : ['0.0.0.0', '-::'];
+  }
+
   startCron(): void {
-    const hz = Math.max(1, Math.min(500, this.config.getNumber('hz') || 10));
-    this.cronTimer = setInterval(() => this.cron(), 1000 / hz);
-    this.cronTimer.unref?.();
+    // hz is followed live: CONFIG SET hz restarts the timer at the new rate
+    this.config.watch('hz', (v) => {
+      if (this.cronTimer) clearInterval(this.cronTimer);
+      if (this.shuttingDown) return;
+      this.cronTimer = setInterval(() => this.cron(), 1000 / Math.max(1, Math.min(500, Number(v) || 10)));
+      this.cronTimer.unref?.();
+    });
   }
 
   /** serverCron: what Redis does `hz` times a second. */
@@ -240,7 +295,15 @@ export class Server {
     });
     client.actor.on('transactionDiscarded', () => client.resetTransaction());
     client.actor.start();
-    socket.on('data', (chunk) => this.onData(client, chunk));
+    socket.on('data', (chunk) => {
+      try {
+        this.onData(client, chunk);
+      } catch (e) {
+        // A bug outside any handler (those are caught in call()) costs this connection, never the process.
+        this.log.warning(`Error serving client id=${client.id} addr=${client.addr}: ${(e as Error)?.stack ?? e}`);
+        socket.destroy();
+      }
+    });
     socket.on('close', () => this.freeClient(client));
   }
 
@@ -400,6 +463,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   if (options.bind !== undefined) server.config.set('bind', options.bind);
   const bind = server.config.get('bind').split(/\s+/).filter(Boolean);
   await server.listen(server.config.getNumber('port'), bind.length ? bind : ['0.0.0.0', '-::']);
+  server.boundTo = bind.join(' ');
+  // port 0 asked for any free port: CONFIG GET port answers with the one we got
+  if (server.config.get('port') !== String(server.port)) server.config.set('port', String(server.port));
+  server.config.onApply('port', (v) => server.changePort(Number(v)));
+  server.config.onApply('bind', (v) => server.changeBind(v));
   server.startCron();
   server.applyReplicaofConfig();
   return { port: server.port, server, close: () => server.close() };

@@ -475,16 +475,6 @@ export class Keyspace {
     this.stats.expireCycleCpuMs += this.clock.now() - start;
   }
 
-  /** Take over another keyspace's data, db by db (a replica swapping in the dataset it just loaded). */
-  replaceWith(other: Keyspace): void {
-    for (let i = 0; i < this.dbs.length; i++) {
-      const db = this.dbs[i];
-      this.hooks.flushed(db);
-      this.dirty += db.size;
-      db.swapWith(other.dbs[i]);
-    }
-  }
-
   addSnapshotObserver(o: SnapshotObserver): void {
     this.snapshots.push(o);
   }

@@ -9,6 +9,8 @@ export interface Collection {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
   /** OBJECT ENCODING as Redis would report it for this content (listpack, hashtable, …). */
   encoding(): string;
+  /** A deep copy: COPY, and snapshots keeping the old version of a value about to change in place. */
+  clone(): Collection;
 }
 
 export type Value = string | Collection;

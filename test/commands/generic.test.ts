@@ -352,8 +352,6 @@ test('COPY', async () => {
   const copy = db().peek('list2')!.value as FakeList;
   assert.is.not(copy, list, 'a collection is duplicated, not shared');
   assert.equal(copy.items, ['a', 'b']);
-  db().set('nocopy', { type: 'set', encoding: () => 'intset' });
-  await runRows(conn, [[['COPY', 'nocopy', 'x'], err('ERR unknown type object')]]);
 });
 
 test('EXPIRE PEXPIRE EXPIREAT PEXPIREAT and the TTL family', async () => {

@@ -26,7 +26,7 @@ let conn: RawConnection;
 
 /** A key of another type: a stand-in list planted in db 0, so WRONGTYPE is testable before lists exist. */
 function plantList(key: string): void {
-  const list: Collection = { type: 'list', encoding: () => 'quicklist' };
+  const list: Collection = { type: 'list', encoding: () => 'quicklist', clone: () => list };
   srv.server.keyspace.dbs[0].set(key, list);
 }
 

@@ -5,8 +5,8 @@
  * emits instead; keys created after the start are skipped. So the result is exactly the dataset at the start,
  * however long the walk takes, and the cost is paid only for keys written during the walk.
  */
-import type { Db, Entry, Keyspace, SnapshotObserver } from '../store/keyspace';
-import type { Value } from '../store/types';
+import type { Db, Entry, Keyspace, SnapshotObserver } from './keyspace';
+import type { Value } from './types';
 
 export interface SnapshotRecord {
   key: string;
@@ -27,9 +27,9 @@ interface DbProgress {
   done: boolean;
 }
 
-/** Values are immutable strings today; a mutable collection type must copy itself here. */
+/** Strings are immutable; a collection is about to change in place, so the snapshot keeps a copy. */
 function frozenCopy(value: Value): Value {
-  return value;
+  return typeof value === 'string' ? value : value.clone();
 }
 
 export class Snapshot implements SnapshotObserver {

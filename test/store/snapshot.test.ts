@@ -1,10 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Keyspace } from '../../lib/store/keyspace';
-import { Snapshot, type SnapshotRecord } from '../../lib/server/snapshot';
+import { Snapshot, type SnapshotRecord } from '../../lib/store/snapshot';
 import { FakeClock } from '../helpers/clock';
 
-const test = suite('server/snapshot');
+const test = suite('store/snapshot');
 
 function fill(ks: Keyspace, n: number) {
   for (let i = 0; i < n; i++) ks.dbs[0].set(`k${i}`, `v${i}`, i % 3 === 0 ? 2_000_000_000_000 + i : 0);
