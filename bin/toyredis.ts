@@ -1,7 +1,7 @@
 /** toyredis: command line → options → startServer(). Errors a user can cause end in one line and exit 1. */
-import { CliError, parseCommandLine, USAGE } from '../lib/server/cli';
+import { CliError, parseCommandLine, USAGE, type MachinesRequest } from '../lib/server/cli';
 import { ConfigError } from '../lib/server/config';
-import { ListenError, REDIS_VERSION, startServer, VERSION } from '../lib/server/server';
+import { ListenError, REDIS_VERSION, startServer, VERSION, type ServerHandle } from '../lib/server/server';
 
 async function main(): Promise<void> {
   const opts = parseCommandLine(process.argv.slice(2));
@@ -9,10 +9,30 @@ async function main(): Promise<void> {
   if (opts.action === 'version') {
     return void process.stdout.write(`toyredis v=${VERSION} (Redis ${REDIS_VERSION} compatible) node=${process.version}\n`);
   }
-  const handle = await startServer({ config: opts.directives, configFile: opts.configFile });
+  if (opts.action === 'machines') return machines(opts.machines!);
+  let handle: ServerHandle | undefined;
+  // The inspector (relay, page, WebSocket) is loaded only when asked for: without --inspect none of it runs.
+  // Its messages are built a tick after the events, by when startServer() has returned and the port is known.
+  const inspection =
+    opts.inspectPort !== undefined || opts.inspectUrl !== undefined
+      ? await (await import('../lib/inspect/start')).startInspection({
+          port: opts.inspectPort,
+          bind: opts.inspectBind,
+          url: opts.inspectUrl,
+          tag: () => String(handle?.port ?? `pid${process.pid}`),
+          log: (level, message) => handle?.server.log[level](message),
+        })
+      : null;
+  try {
+    handle = await startServer({ config: opts.directives, configFile: opts.configFile, inspect: inspection?.inspect });
+  } catch (e) {
+    await inspection?.close();
+    throw e;
+  }
   const { server } = handle;
   server.log.notice(`toyredis ${VERSION} (Redis ${REDIS_VERSION} compatible), pid=${process.pid}, just started`);
   server.log.notice(`Running mode=standalone, port=${handle.port}.`);
+  for (const line of inspection?.banner() ?? []) server.log.notice(line);
   server.log.notice('Ready to accept connections tcp');
   let stopping = false;
   const stop = (signal: string) => {
@@ -26,8 +46,16 @@ async function main(): Promise<void> {
   server.onShutdown = () => process.exit(0);
 }
 
+/** `toyredis machines …`: print the definitions, or regenerate README.md's machines block. */
+async function machines(request: MachinesRequest): Promise<void> {
+  const { renderMachines, updateReadme } = await import('../lib/inspect/machines-command');
+  if (request.readme === undefined) return void process.stdout.write(renderMachines(request.name, request.format));
+  const changed = updateReadme(request.readme);
+  process.stdout.write(`${request.readme}: machines block ${changed ? 'rewritten' : 'already up to date'}\n`);
+}
+
 main().catch((e) => {
-  if (e instanceof CliError || e instanceof ConfigError || e instanceof ListenError) {
+  if (e instanceof CliError || e instanceof ConfigError || e instanceof ListenError || e?.name === 'MachinesError' || e?.name === 'RelayListenError') {
     process.stderr.write(`toyredis: ${e.message}\n`);
   } else {
     process.stderr.write(`toyredis: fatal: ${(e as Error)?.stack ?? e}\n`);
