@@ -259,6 +259,52 @@ test('replica: handshake bytes, RDB and commands in one TCP write, no replies to
   master.close();
 });
 
+test('replica: after a lost link it reconnects, asks PSYNC <replid> <offset+1> and continues', async () => {
+  const port = await freePort();
+  const replid = 'e'.repeat(40);
+  const seen: string[][][] = [];
+  const conns: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    conns.push(s);
+    const received: string[][] = [];
+    seen.push(received);
+    const decoder = new FrameDecoder();
+    s.on('data', (d) => {
+      decoder.feed(d);
+      for (let f = decoder.next(request); f !== NEED_MORE; f = decoder.next(request)) {
+        received.push(f);
+        const name = f[0].toUpperCase();
+        if (name === 'PING') s.write('+PONG\r\n');
+        else if (name === 'REPLCONF' && f[1].toLowerCase() !== 'ack') s.write('+OK\r\n');
+        else if (name === 'PSYNC' && f[1] === '?') {
+          s.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${replid} 100\r\n$${EMPTY_RDB_V11.length}\r\n`), EMPTY_RDB_V11, encodeCommand(['SET', 'a', '1'])]));
+        } else if (name === 'PSYNC') {
+          s.write(Buffer.concat([Buffer.from(`+CONTINUE ${replid}\r\n`), encodeCommand(['SET', 'b', '2'])]));
+        }
+      }
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  try {
+    const replica = await toyredis(['--replicaof', '127.0.0.1', String(port)]);
+    const c = client(replica.port);
+    await eventually(async () => (await c.get('a')) === '1', 'first sync');
+    conns[0].destroy(); // the link breaks
+    await eventually(async () => (await c.get('b')) === '2', 'continued after reconnecting');
+    const psync = seen[1].find((f) => f[0] === 'PSYNC')!;
+    assert.equal(psync, ['PSYNC', replid, String(100 + 27 + 1)], 'continue right after the applied SET a 1');
+    assert.is(await c.get('a'), '1', 'the data from before the break is kept');
+    const info = await c.info('replication');
+    assert.is(infoField(info, 'master_link_status'), 'up');
+    assert.is(infoField(info, 'slave_repl_offset'), String(100 + 27 + 27));
+    assert.is(infoField(info, 'master_replid'), replid);
+  } finally {
+    for (const s of conns) s.destroy();
+    server.close();
+  }
+});
+
 test('toyredis master and toyredis replica: data, writes, WAIT, promotion', async () => {
   const master = await toyredis();
   const m = client(master.port);
