@@ -8,13 +8,15 @@ import {
 } from '../protocol/errors';
 import { error, QUEUED, type Reply } from '../protocol/reply';
 import { ArgCursor } from './args';
-import type { Command, CommandContext, CommandSpec, Deferred } from './types';
+import { BLOCKED, type Command, type CommandContext, type CommandSpec, type Deferred } from './types';
 import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import { connectionCommands } from './connection';
 import { stringCommands } from './string';
 import { genericCommands } from './generic';
 import { serverCommands } from './server';
+import { clientCommands } from './client';
+import { commandCommands } from './command';
 import { transactionCommands } from './transaction';
 import { replicationCommands } from './replication';
 
@@ -78,6 +80,8 @@ export const commandTable = new CommandTable([
   ...stringCommands,
   ...genericCommands,
   ...serverCommands,
+  ...clientCommands,
+  ...commandCommands,
   ...transactionCommands,
   ...replicationCommands,
 ]);
@@ -151,9 +155,15 @@ export function call(server: Server, client: Client, command: Command, argv: str
     server.propagation.also(ctx.db.id, ctx.rewrite ?? argv);
   }
   server.propagation.exit();
+  const usec = Math.floor((performance.now() - t0) * 1000); // whole microseconds, as Redis's ustime() counts
   const stats = command.stats;
   stats.calls++;
-  stats.usec += (performance.now() - t0) * 1000;
+  stats.usec += usec;
+  if (reply !== BLOCKED) {
+    // a parked command is measured when it is served, as Redis does
+    if (server.stats.latency.tracking) server.stats.latency.record(command, usec);
+    if (usec >= server.stats.slowThresholdUs) recordSlowCommand(server, client, command, argv, usec);
+  }
   if (typeof reply === 'object' && reply.kind === 'error') {
     stats.failed++;
     server.stats.countError(reply.text);
@@ -163,4 +173,17 @@ export function call(server: Server, client: Client, command: Command, argv: str
   client.lastCommand = command.fullname;
   client.woff = server.replication.offset; // what a WAIT after this command waits for
   return reply;
+}
+
+/** A command at least as slow as slowlog-log-slower-than or latency-monitor-threshold: note it where it is due. */
+function recordSlowCommand(server: Server, client: Client, command: Command, argv: string[], usec: number): void {
+  const stats = server.stats;
+  const nowSec = Math.floor(server.clock.now() / 1000);
+  if (usec >= stats.slowlogThresholdUs && !has(command, 'skip_slowlog')) {
+    const sensitive = (param: string) => server.config.spec(param)?.flags.includes('sensitive') ?? false;
+    stats.slowlog.push(argv, usec, nowSec, client.addr, client.name, sensitive);
+  }
+  if (usec >= stats.latency.monitorThresholdUs) {
+    stats.latency.monitor.addSample(has(command, 'fast') ? 'fast-command' : 'command', Math.floor(usec / 1000), nowSec);
+  }
 }

@@ -1,25 +1,111 @@
-/** Server commands: DBSIZE, FLUSHDB, FLUSHALL, CONFIG, INFO, COMMAND, DEBUG, … (server.c, config.c, db.c). */
-import { ERR_SYNTAX, fail, errUnknownSubcommand } from '../protocol/errors';
-import { array, bulk, int, OK, verbatim, type Reply } from '../protocol/reply';
-import { ConfigError } from '../server/config';
+/**
+ * Server commands (server.c, config.c, db.c, debug.c, object.c, slowlog.c, latency.c, functions.c): DBSIZE,
+ * FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, INFO, CONFIG, DEBUG, SHUTDOWN, FUNCTION, MEMORY, SLOWLOG, LATENCY.
+ * CLIENT lives in client.ts and COMMAND in command.ts.
+ */
+import { ERR_SYNTAX, fail, ReplyError } from '../protocol/errors';
+import { array, bulk, EMPTY_ARRAY, error, int, map, NIL, OK, simple, verbatim, type Reply } from '../protocol/reply';
+import { stringMatch } from '../store/glob';
+import { parseInteger } from '../store/numbers';
+import type { Client } from '../server/client';
+import { infoString } from '../server/info';
+import type { Server } from '../server/server';
+import { commandTable } from './index';
 import type { ArgCursor } from './args';
-import type { CommandContext, CommandSpec } from './types';
+import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
+
+const KS = ['@keyspace'] as const;
+const KS_DANGER = ['@keyspace', '@dangerous'] as const;
+const SCRIPTING = ['@scripting'] as const;
 
 export const serverCommands: readonly CommandSpec[] = [
-  { name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Number of keys in the selected database.', acl: ['@keyspace'], run: ({ db }) => int(db.size) },
-  { name: 'FLUSHDB', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from the selected database.', syntax: '[ASYNC | SYNC]', acl: ['@keyspace', '@dangerous'], run: flushdbCommand },
-  { name: 'FLUSHALL', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from all databases.', syntax: '[ASYNC | SYNC]', acl: ['@keyspace', '@dangerous'], run: flushallCommand },
+  { name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Return the number of keys in the selected database', complexity: 'O(1)', acl: KS, run: ({ db }) => int(db.size) },
+  { name: 'FLUSHDB', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from the current database', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of keys in the selected database', acl: KS_DANGER, run: flushdbCommand },
+  { name: 'FLUSHALL', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from all databases', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the total number of keys in all databases', acl: KS_DANGER, run: flushallCommand },
+  { name: 'SWAPDB', arity: 3, flags: ['write', 'fast'], group: 'server', since: '4.0.0', summary: 'Swaps two Redis databases', syntax: 'index1 index2', complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.', acl: KS_DANGER, run: swapdbCommand },
+  { name: 'TIME', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', summary: 'Return the current server time', complexity: 'O(1)', run: timeCommand },
+  { name: 'LASTSAVE', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', summary: 'Get the UNIX time stamp of the last successful save to disk', complexity: 'O(1)', acl: ['@admin', '@dangerous'], run: lastsaveCommand },
+  { name: 'INFO', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Get information and statistics about the server', syntax: '[section [section ...]]', complexity: 'O(1)', acl: ['@dangerous'], run: ({ server }, args) => verbatim(infoString(server, args.rest())) },
   {
-    name: 'CONFIG', arity: -2, flags: [], group: 'server', since: '2.0.0', summary: 'Configuration commands.',
+    name: 'CONFIG', arity: -2, flags: [], group: 'server', since: '2.0.0', summary: 'A container for server configuration commands', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'GET', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Return the values of parameters matching patterns.', syntax: 'parameter [parameter ...]', run: configGetCommand },
-      { name: 'SET', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Set parameters.', syntax: 'parameter value [parameter value ...]', run: configSetCommand },
+      { name: 'GET', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Get the values of configuration parameters', syntax: 'parameter [parameter ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configGetCommand },
+      { name: 'SET', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Set configuration parameters to the given values', syntax: 'parameter value [parameter value ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configSetCommand },
+      { name: 'RESETSTAT', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Reset the stats returned by INFO', complexity: 'O(1)', run: configResetstatCommand },
+      { name: 'REWRITE', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.0', summary: 'Rewrite the configuration file with the in memory configuration', complexity: 'O(1)', run: configRewriteCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: configHelpCommand },
     ],
   },
-  { name: 'INFO', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Information and statistics about the server.', syntax: '[section [section ...]]', acl: ['@dangerous'], run: infoCommand },
-  { name: 'DEBUG', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], group: 'server', since: '1.0.0', summary: 'Debugging commands.', run: debugCommand },
+  { name: 'DEBUG', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], group: 'server', since: '1.0.0', summary: 'A container for debugging commands', complexity: 'Depends on subcommand.', run: debugCommand },
+  { name: 'SHUTDOWN', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server', since: '1.0.0', summary: 'Synchronously save the dataset to disk and then shut down the server', syntax: '[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', run: shutdownCommand },
+  {
+    name: 'FUNCTION', arity: -2, flags: [], group: 'scripting', since: '7.0.0', summary: 'A container for function commands', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { name: 'FLUSH', arity: -2, flags: ['noscript', 'write'], group: 'scripting', since: '7.0.0', summary: 'Deleting all functions', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of functions deleted', acl: SCRIPTING, run: functionFlushCommand },
+      { name: 'LIST', arity: -2, flags: ['noscript'], group: 'scripting', since: '7.0.0', summary: 'List information about all the functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]', complexity: 'O(N) where N is the number of functions', acl: SCRIPTING, run: functionListCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'scripting', since: '7.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: SCRIPTING, run: functionHelpCommand },
+    ],
+  },
+  {
+    name: 'MEMORY', arity: -2, flags: [], group: 'server', since: '4.0.0', summary: 'A container for memory diagnostics commands', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { name: 'USAGE', arity: -3, flags: ['readonly'], keys: { first: 2, last: 2, step: 1 }, group: 'server', since: '4.0.0', summary: 'Estimate the memory usage of a key', syntax: 'key [SAMPLES count]', complexity: 'O(N) where N is the number of samples.', run: memoryUsageCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '4.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: memoryHelpCommand },
+    ],
+  },
+  {
+    name: 'SLOWLOG', arity: -2, flags: [], group: 'server', since: '2.2.12', summary: 'A container for slow log commands', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { name: 'GET', arity: -2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's entries", syntax: '[count]', complexity: 'O(N) where N is the number of entries returned', run: slowlogGetCommand },
+      { name: 'LEN', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's length", complexity: 'O(1)', run: ({ server }) => int(server.stats.slowlog.entries.length) },
+      { name: 'RESET', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Clear all entries from the slow log', complexity: 'O(N) where N is the number of entries in the slowlog', run: slowlogResetCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '6.2.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: slowlogHelpCommand },
+    ],
+  },
+  {
+    name: 'LATENCY', arity: -2, flags: [], group: 'server', since: '2.8.13', summary: 'A container for latency diagnostics commands', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { name: 'LATEST', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return the latest latency samples for all events.', complexity: 'O(1)', run: latencyLatestCommand },
+      { name: 'HISTORY', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return timestamp-latency samples for the event.', syntax: 'event', complexity: 'O(1)', run: latencyHistoryCommand },
+      { name: 'RESET', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Reset latency data for one or more events.', syntax: '[event [event ...]]', complexity: 'O(1)', run: ({ server }, args) => int(server.stats.latency.monitor.reset(args.rest())) },
+      { name: 'HISTOGRAM', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', syntax: '[command [command ...]]', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', run: latencyHistogramCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Show helpful text about the different subcommands.', complexity: 'O(1)', run: latencyHelpCommand },
+    ],
+  },
 ];
 
+// ---- shared helpers ----
+
+/** addReplyHelp(): a header naming the command as typed, the lines, then HELP's own entry. */
+export function helpReply(container: string, lines: readonly string[]): Reply {
+  return array([
+    simple(`${container.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`),
+    ...lines.map(simple),
+    simple('HELP'),
+    simple('    Prints this help.'),
+  ]);
+}
+
+/** addReplySubcommandSyntaxError(). */
+export function subcommandSyntaxError(argv: readonly string[]): never {
+  return fail(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
+}
+
+/** islocalClient(): a loopback peer (Unix sockets are local too, but toyredis listens on TCP only). */
+export function isLocalClient(client: Client): boolean {
+  const ip = (client.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  return ip.startsWith('127.') || ip === '::1';
+}
+
+/** allowProtectedAction(): `yes`, or `local` for a loopback client. */
+function protectedActionAllowed(server: Server, param: string, client: Client): boolean {
+  const setting = server.config.get(param);
+  return setting === 'yes' || (setting === 'local' && isLocalClient(client));
+}
+
+// ---- keyspace-wide commands ----
+
+/** getFlushCommandFlags(): nothing, ASYNC or SYNC (both flush at once here: there is no background freeing). */
 function flushMode(args: ArgCursor): void {
   if (!args.hasMore) return;
   const mode = args.nextUpper();
@@ -30,7 +116,7 @@ function flushMode(args: ArgCursor): void {
 function flushdbCommand(ctx: CommandContext, args: ArgCursor): Reply {
   flushMode(args);
   ctx.db.clear();
-  ctx.server.keyspace.dirty++;
+  ctx.server.keyspace.dirty++; // propagated even when the db was already empty, as Redis forces it
   return OK;
 }
 
@@ -42,52 +128,383 @@ function flushallCommand(ctx: CommandContext, args: ArgCursor): Reply {
   return OK;
 }
 
-/** Redis's glob for config names (stringmatch, case-insensitive). */
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
+/** getIntFromObjectOrReply(): a C int, or the given error. */
+function intArg(text: string, error: string): number {
+  const v = parseInteger(text);
+  if (v === null || typeof v === 'bigint' || v < -2147483648 || v > 2147483647) fail(`ERR ${error}`);
+  return v as number;
 }
 
-// CONFIG GET parameter [parameter ...]
-function configGetCommand(ctx: CommandContext, args: ArgCursor): Reply {
-  const seen = new Map<string, string>();
-  while (args.hasMore) {
-    const re = globToRegExp(args.next());
-    for (const [name, value] of ctx.server.config.matching((n) => re.test(n))) seen.set(name, value);
-  }
-  const items: Reply[] = [];
-  for (const [name, value] of seen) items.push(bulk(name), bulk(value));
-  return { kind: 'map', items };
-}
-
-// CONFIG SET parameter value [parameter value ...]
-function configSetCommand(ctx: CommandContext, args: ArgCursor): Reply {
-  if (args.remaining % 2 !== 0) fail("ERR wrong number of arguments for 'config|set' command");
-  const pairs: [string, string][] = [];
-  while (args.hasMore) pairs.push([args.next(), args.next()]);
-  const config = ctx.server.config;
-  const checked: [string, string][] = [];
-  for (const [name, value] of pairs) {
-    if (!config.spec(name)) fail(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
-    try {
-      checked.push([name, config.check(name, value)]);
-    } catch (e) {
-      if (e instanceof ConfigError) fail(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`);
-      throw e;
+// SWAPDB index1 index2
+function swapdbCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const id1 = intArg(args.next(), 'invalid first DB index');
+  const id2 = intArg(args.next(), 'invalid second DB index');
+  const dbs = ctx.server.keyspace.dbs;
+  if (id1 < 0 || id1 >= dbs.length || id2 < 0 || id2 >= dbs.length) fail('ERR DB index is out of range');
+  if (id1 !== id2) {
+    const [a, b] = [dbs[id1], dbs[id2]];
+    // a WATCHed key that exists in either db now sees different content (touchAllWatchedKeysInDb both ways)
+    if (ctx.server.watches.size) {
+      ctx.server.watches.flushed(a, b);
+      ctx.server.watches.flushed(b, a);
     }
+    a.swapWith(b);
   }
-  for (const [name, value] of checked) config.store(name, value);
+  ctx.server.keyspace.dirty++;
   return OK;
 }
 
-// INFO [section [section ...]]
-function infoCommand(ctx: CommandContext): Reply {
-  return verbatim(`# Server\r\nredis_version:7.0.15\r\n\r\n# Keyspace\r\n`);
+// TIME
+function timeCommand({ server }: CommandContext): Reply {
+  const ms = server.clock.now();
+  return array([bulk(String(Math.floor(ms / 1000))), bulk(String((ms % 1000) * 1000))]);
 }
 
-// DEBUG subcommand [arg ...]
-function debugCommand(_ctx: CommandContext, args: ArgCursor): Reply {
-  return fail(errUnknownSubcommand(args.next(), 'DEBUG'));
+// LASTSAVE
+function lastsaveCommand({ server }: CommandContext): Reply {
+  // Redis counts the start as a save: LASTSAVE is the start time until something is saved
+  return int(server.stats.lastSave ?? Math.floor(server.startedAt / 1000));
 }
 
-export { array };
+// ---- CONFIG ----
+
+// CONFIG GET parameter [parameter ...]
+function configGetCommand({ server }: CommandContext, args: ArgCursor): Reply {
+  const found = server.config.lookup(args.rest(), (pattern, name) => stringMatch(pattern, name, true));
+  const items: Reply[] = [];
+  for (const [name, value] of found) items.push(bulk(name), bulk(value));
+  return map(items);
+}
+
+// CONFIG SET parameter value [parameter value ...]
+function configSetCommand({ server, client }: CommandContext, args: ArgCursor): Reply | Deferred {
+  if (args.remaining % 2 !== 0) fail(ERR_SYNTAX);
+  const pairs: [string, string][] = [];
+  while (args.hasMore) pairs.push([args.next(), args.next()]);
+  if (client.mode !== 'normal' && pairs.some(([name]) => LISTEN_PARAMS.has(server.config.spec(name)?.name ?? ''))) {
+    // applying them means waiting for sockets, and a transaction cannot wait
+    fail('ERR CONFIG SET of port or bind is not supported inside MULTI/EXEC');
+  }
+  const result = server.config.setMany(pairs, {
+    loading: server.loading,
+    protectedAllowed: protectedActionAllowed(server, 'enable-protected-configs', client),
+  });
+  if (result instanceof Promise) {
+    // a new port or bind address: the client waits for the listening sockets, everyone else goes on
+    client.send({ type: 'client.block', reason: 'config' });
+    void result.then(
+      (err) => server.unblock(client, err === null ? OK : error(err)),
+      (e) => server.unblock(client, error(`ERR CONFIG SET failed: ${(e as Error)?.message ?? e}`)),
+    );
+    return BLOCKED;
+  }
+  if (result !== null) throw new ReplyError(result);
+  return OK;
+}
+
+/** Parameters whose new value means opening listening sockets. */
+const LISTEN_PARAMS = new Set(['port', 'bind']);
+
+/** resetServerStats(), resetCommandTableStats() and resetErrorTableStats(): what CONFIG RESETSTAT clears. */
+export function resetStats(server: Server): void {
+  server.stats.reset();
+  server.stats.latency.resetHistograms();
+  for (const c of commandTable.everything()) {
+    c.stats.calls = c.stats.usec = c.stats.rejected = c.stats.failed = 0;
+  }
+  const ks = server.keyspace.stats;
+  ks.hits = ks.misses = ks.expiredKeys = ks.expiredStalePerc = ks.expiredTimeCapReached = ks.expireCycleCpuMs = 0;
+  const repl = server.replication.stats;
+  repl.syncFull = repl.syncPartialOk = repl.syncPartialErr = 0;
+}
+
+// CONFIG RESETSTAT
+function configResetstatCommand({ server }: CommandContext): Reply {
+  resetStats(server);
+  return OK;
+}
+
+// CONFIG REWRITE
+function configRewriteCommand({ server }: CommandContext): Reply {
+  if (!server.configFile) fail('ERR The server is running without a config file');
+  try {
+    server.config.rewrite(server.configFile);
+  } catch (e) {
+    const reason = strerror(e);
+    server.log.warning(`CONFIG REWRITE failed: ${reason}`);
+    fail(`ERR Rewriting config file: ${reason}`);
+  }
+  server.log.warning('CONFIG REWRITE executed with success.');
+  return OK;
+}
+
+/** An fs error as strerror() words it. */
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const texts: Record<string, string> = {
+    ENOENT: 'No such file or directory', EACCES: 'Permission denied', EROFS: 'Read-only file system',
+    ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory',
+  };
+  return (code && texts[code]) || (e as Error)?.message || String(e);
+}
+
+// CONFIG HELP
+function configHelpCommand({ argv }: CommandContext): Reply {
+  return helpReply(argv[0], [
+    'GET <pattern>',
+    '    Return parameters matching the glob-like <pattern> and their values.',
+    'SET <directive> <value>',
+    '    Set the configuration <directive> to <value>.',
+    'RESETSTAT',
+    '    Reset statistics reported by the INFO command.',
+    'REWRITE',
+    '    Rewrite the configuration file.',
+  ]);
+}
+
+// ---- DEBUG ----
+
+// DEBUG subcommand [argument ...]
+function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { server, client, argv } = ctx;
+  if (!protectedActionAllowed(server, 'enable-debug-command', client)) {
+    fail('ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
+  }
+  const sub = args.next().toLowerCase();
+  if (sub === 'help' && argv.length === 2) {
+    return helpReply(argv[0], [
+      'CONFIG-REWRITE-FORCE-ALL',
+      '    Like CONFIG REWRITE but writes all configuration options, including keywords not',
+      '    listed in original configuration file or default values.',
+      'LOG <message>',
+      '    Write <message> to the server log.',
+    ]);
+  }
+  if (sub === 'log' && argv.length === 3) {
+    server.log.warning(`DEBUG LOG: ${argv[2]}`);
+    return OK;
+  }
+  if (sub === 'config-rewrite-force-all' && argv.length === 2) {
+    if (!server.configFile) fail('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file');
+    try {
+      server.config.rewrite(server.configFile, true);
+    } catch (e) {
+      fail(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
+    }
+    return OK;
+  }
+  return subcommandSyntaxError(argv);
+}
+
+// ---- SHUTDOWN ----
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+function shutdownCommand({ server }: CommandContext, args: ArgCursor): Reply | Deferred {
+  let save = false, nosave = false, abort = false, other = false;
+  while (args.hasMore) {
+    const opt = args.nextUpper();
+    if (opt === 'NOSAVE') nosave = true;
+    else if (opt === 'SAVE') save = true;
+    else if (opt === 'NOW' || opt === 'FORCE') other = true;
+    else if (opt === 'ABORT') abort = true;
+    else fail(ERR_SYNTAX);
+  }
+  if ((abort && (save || nosave || other)) || (save && nosave)) fail(ERR_SYNTAX);
+  // shutdown is immediate here (no replicas to wait for, nothing to save), so none is ever in progress
+  if (abort) fail('ERR No shutdown in progress.');
+  if (save) {
+    server.log.warning('Saving the final RDB snapshot is not supported yet: refusing SHUTDOWN SAVE.');
+    fail('ERR Errors trying to SHUTDOWN. Check logs.');
+  }
+  if (!nosave && server.config.get('save') !== '') server.log.warning('Not saving a final RDB snapshot: persistence is not implemented yet.');
+  void server.shutdown();
+  return NO_REPLY;
+}
+
+// ---- FUNCTION (no library is ever loaded yet) ----
+
+// FUNCTION FLUSH [ASYNC|SYNC]
+function functionFlushCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  if (args.remaining > 1) subcommandSyntaxError(ctx.argv);
+  if (args.hasMore) {
+    const mode = args.nextUpper();
+    if (mode !== 'ASYNC' && mode !== 'SYNC') fail('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+  }
+  ctx.server.keyspace.dirty++; // replicated and counted as a change, as Redis does
+  return OK;
+}
+
+// FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]
+function functionListCommand(_ctx: CommandContext, args: ArgCursor): Reply {
+  let withCode = false, pattern = false;
+  while (args.hasMore) {
+    const opt = args.next();
+    if (!withCode && opt.toLowerCase() === 'withcode') {
+      withCode = true;
+    } else if (!pattern && opt.toLowerCase() === 'libraryname') {
+      if (!args.hasMore) fail('ERR library name argument was not given');
+      args.next();
+      pattern = true;
+    } else {
+      fail(`ERR Unknown argument ${opt}`);
+    }
+  }
+  return EMPTY_ARRAY;
+}
+
+// FUNCTION HELP
+function functionHelpCommand({ argv }: CommandContext): Reply {
+  return helpReply(argv[0], [
+    'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
+    '    Return general information on all the libraries:',
+    '    * Library name',
+    '    * The engine used to run the Library',
+    '    * Library description',
+    '    * Functions list',
+    '    * Library code (if WITHCODE is given)',
+    '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
+    'FLUSH [ASYNC|SYNC]',
+    '    Delete all the libraries.',
+    '    When called without the optional mode argument, the behavior is determined by the',
+    '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+    '    * ASYNC: Asynchronously flush the libraries.',
+    '    * SYNC: Synchronously flush the libraries.',
+  ]);
+}
+
+// ---- MEMORY ----
+
+/** V8's one-byte string: a 16-byte header and the bytes, in 8-byte steps. */
+const stringBytes = (s: string) => 16 + Math.ceil(s.length / 8) * 8;
+/** A key's bookkeeping: its Map slot (key, value, chain), the Entry object, its scan slot, a TTL set entry. */
+const ENTRY_OVERHEAD = 24 + 56 + 8;
+
+/** What a value may report about itself; a collection without it is counted as its header only. */
+interface SizedValue {
+  memoryUsage?(samples: number): number;
+}
+
+// MEMORY USAGE key [SAMPLES count]
+function memoryUsageCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  let samples = 5;
+  while (args.hasMore) {
+    if (args.nextUpper() !== 'SAMPLES' || !args.hasMore) fail(ERR_SYNTAX);
+    const n = args.nextInt();
+    if (n < 0) fail(ERR_SYNTAX);
+    samples = n === 0 ? Infinity : n;
+  }
+  const e = db.lookup(key);
+  if (e === undefined) return NIL;
+  let size = ENTRY_OVERHEAD + stringBytes(key) + (e.expiresAt ? 24 : 0);
+  if (typeof e.value === 'string') size += stringBytes(e.value);
+  else size += (e.value as SizedValue).memoryUsage?.(samples) ?? 64;
+  return int(size);
+}
+
+// MEMORY HELP
+function memoryHelpCommand({ argv }: CommandContext): Reply {
+  return helpReply(argv[0], [
+    'USAGE <key> [SAMPLES <count>]',
+    '    Return memory in bytes used by <key> and its value. Nested values are',
+    '    sampled up to <count> times (default: 5, 0 means sample all).',
+  ]);
+}
+
+// ---- SLOWLOG ----
+
+// SLOWLOG GET [count]
+function slowlogGetCommand({ server }: CommandContext, args: ArgCursor): Reply {
+  const entries = server.stats.slowlog.entries;
+  let count = 10;
+  if (args.hasMore) {
+    const v = parseInteger(args.next());
+    if (v === null || v < -1) fail('ERR count should be greater than or equal to -1');
+    count = v === -1 ? entries.length : Number(v);
+  }
+  return array(entries.slice(0, count).map((e) => array([
+    int(e.id), int(e.time), int(e.duration), array(e.argv.map(bulk)), bulk(e.peer), bulk(e.name),
+  ])));
+}
+
+// SLOWLOG RESET
+function slowlogResetCommand({ server }: CommandContext): Reply {
+  server.stats.slowlog.reset();
+  return OK;
+}
+
+// SLOWLOG HELP
+function slowlogHelpCommand({ argv }: CommandContext): Reply {
+  return helpReply(argv[0], [
+    'GET [<count>]',
+    '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+    '    Entries are made of:',
+    '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+    '    client name',
+    'LEN',
+    '    Return the length of the slowlog.',
+    'RESET',
+    '    Reset the slowlog.',
+  ]);
+}
+
+// ---- LATENCY ----
+
+// LATENCY LATEST
+function latencyLatestCommand({ server }: CommandContext): Reply {
+  const out: Reply[] = [];
+  for (const [name, e] of server.stats.latency.monitor.events) {
+    const last = e.samples[e.samples.length - 1];
+    out.push(array([bulk(name), int(last.time), int(last.latency), int(e.max)]));
+  }
+  return array(out);
+}
+
+// LATENCY HISTORY event
+function latencyHistoryCommand({ server }: CommandContext, args: ArgCursor): Reply {
+  const e = server.stats.latency.monitor.events.get(args.next());
+  if (!e) return EMPTY_ARRAY;
+  return array(e.samples.map((s) => array([int(s.time), int(s.latency)])));
+}
+
+// LATENCY HISTOGRAM [command ...]
+function latencyHistogramCommand({ server }: CommandContext, args: ArgCursor): Reply {
+  const tracker = server.stats.latency;
+  const items: Reply[] = [];
+  const add = (fullname: string, command: object) => {
+    const h = tracker.histogram(command);
+    if (!h) return;
+    const cdf: Reply[] = [];
+    for (const [usec, count] of h.cdf()) cdf.push(int(usec), int(count));
+    items.push(bulk(fullname), map([bulk('calls'), int(h.total), bulk('histogram_usec'), map(cdf)]));
+  };
+  if (!args.hasMore) {
+    for (const c of commandTable.everything()) add(c.fullname, c);
+    return map(items);
+  }
+  for (const name of args.rest()) {
+    const [base, sub] = name.split('|');
+    const c = sub === undefined ? commandTable.get(base) : commandTable.get(base)?.subs?.get(sub.toLowerCase());
+    if (!c) continue;
+    add(c.fullname, c);
+    if (c.subs) for (const s of c.subs.values()) add(s.fullname, s);
+  }
+  return map(items);
+}
+
+// LATENCY HELP
+function latencyHelpCommand({ argv }: CommandContext): Reply {
+  return helpReply(argv[0], [
+    'HISTORY <event>',
+    '    Return time-latency samples for the <event> class.',
+    'LATEST',
+    '    Return the latest latency samples for all events.',
+    'RESET [<event> ...]',
+    '    Reset latency data of one or more <event> classes.',
+    '    (default: reset all data for all event classes)',
+    'HISTOGRAM [COMMAND ...]',
+    '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+    '    If no commands are specified then all histograms are replied.',
+  ]);
+}
+

@@ -200,7 +200,8 @@ export class Server {
       this.listeners = [];
       this.port = 0;
     }
-    await Promise.all(old.map((l) => new Promise((r) => l.close(r))));
+    // close() stops accepting at once; its callback would wait for every connection to end, so don't wait
+    for (const l of old) l.close();
     return null;
   }
 
@@ -209,7 +210,7 @@ export class Server {
     const addrs = bind.split(' ').filter(Boolean);
     if (this.port === 0 || addrs.join(' ') === this.boundTo) return null;
     const previous = this.boundTo.split(' ').filter(Boolean);
-    await Promise.all(this.listeners.map((l) => new Promise((r) => l.close(r))));
+    await Promise.all(this.listeners.map((l) => closeListener(l)));
     this.listeners = [];
     try {
       await this.listen(this.port, addrs.length ? addrs : ['0.0.0.0', '-::']);
@@ -438,6 +439,15 @@ export class Server {
 }
 
 export class ListenError extends Error {}
+
+/** Stop accepting on a listening socket; resolves once its address is free (not when its connections end). */
+function closeListener(l: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    l.close();
+    // the address is released synchronously by close(); the callback only waits for open connections
+    setImmediate(resolve);
+  });
+}
 
 export function randomHex(n: number): string {
   let s = '';

@@ -1,0 +1,208 @@
+/**
+ * CLIENT subcommands (clientCommand in networking.c): ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, NO-EVICT,
+ * GETREDIR, TRACKINGINFO, HELP. Client tracking, PAUSE and UNBLOCK are not implemented, so they answer as
+ * unknown subcommands rather than pretend.
+ */
+import { ERR_SYNTAX, fail } from '../protocol/errors';
+import { array, bulk, int, map, NIL, OK, set, verbatim, type Reply } from '../protocol/reply';
+import { parseInteger } from '../store/numbers';
+import type { Client } from '../server/client';
+import { clientInfoLine, clientType, noEvictClients, type Running } from '../server/client-info';
+import { setClientName } from './connection';
+import { helpReply } from './server';
+import type { ArgCursor } from './args';
+import type { CommandContext, CommandSpec } from './types';
+
+const CONN = ['@connection'] as const;
+const f = (...flags: CommandSpec['flags']) => flags;
+
+export const clientCommands: readonly CommandSpec[] = [
+  {
+    name: 'CLIENT', arity: -2, flags: [], group: 'connection', since: '2.4.0', summary: 'A container for client connection commands', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { name: 'ID', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Returns the client ID for the current connection', complexity: 'O(1)', acl: CONN, run: ({ client }) => int(client.id) },
+      { name: 'SETNAME', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Set the current connection name', syntax: 'connection-name', complexity: 'O(1)', acl: CONN, run: clientSetnameCommand },
+      { name: 'GETNAME', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Get the current connection name', complexity: 'O(1)', acl: CONN, run: ({ client }) => (client.name ? bulk(client.name) : NIL) },
+      { name: 'LIST', arity: -2, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Get the list of client connections', syntax: '[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientListCommand },
+      { name: 'INFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Returns information about the current client connection.', complexity: 'O(1)', acl: CONN, run: clientInfoCommand },
+      { name: 'KILL', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Kill the connection of a client', syntax: 'ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientKillCommand },
+      { name: 'REPLY', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '3.2.0', summary: 'Instruct the server whether to reply to commands', syntax: 'ON | OFF | SKIP', complexity: 'O(1)', acl: CONN, run: clientReplyCommand },
+      { name: 'NO-EVICT', arity: 3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '7.0.0', summary: 'Set client eviction mode for the current connection', syntax: 'ON | OFF', complexity: 'O(1)', acl: CONN, run: clientNoEvictCommand },
+      { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: 'Get tracking notifications redirection client ID if any', complexity: 'O(1)', acl: CONN, run: () => int(-1) },
+      { name: 'TRACKINGINFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Return information about server assisted client side caching for the current connection', complexity: 'O(1)', acl: CONN, run: clientTrackinginfoCommand },
+      { name: 'HELP', arity: 2, flags: f('loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: CONN, run: clientHelpCommand },
+    ],
+  },
+];
+
+/** The command running now, so the asking client's own line shows it with its query buffer and arguments. */
+const running = (ctx: CommandContext): Running => ({ client: ctx.client, argv: ctx.argv, fullname: ctx.command.fullname });
+
+// CLIENT SETNAME connection-name
+function clientSetnameCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  setClientName(ctx, args.next());
+  return OK;
+}
+
+/** getClientTypeByName(): normal, slave/replica, pubsub, master; null for anything else. */
+function typeByName(name: string): ReturnType<typeof clientType> | null {
+  const n = name.toLowerCase();
+  if (n === 'normal' || n === 'pubsub' || n === 'master' || n === 'slave') return n;
+  if (n === 'replica') return 'slave';
+  return null;
+}
+
+// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]
+function clientListCommand(ctx: CommandContext): Reply {
+  const { argv, server } = ctx;
+  let clients: Client[];
+  if (argv.length === 4 && argv[2].toLowerCase() === 'type') {
+    const type = typeByName(argv[3]);
+    if (type === null) fail(`ERR Unknown client type '${argv[3]}'`);
+    clients = [...server.clients.values()].filter((c) => clientType(c) === type);
+  } else if (argv.length > 3 && argv[2].toLowerCase() === 'id') {
+    clients = [];
+    for (const text of argv.slice(3)) {
+      const id = parseInteger(text);
+      if (id === null) fail('ERR Invalid client ID');
+      const c = server.clients.get(Number(id));
+      if (c) clients.push(c);
+    }
+  } else if (argv.length !== 2) {
+    fail(ERR_SYNTAX);
+  } else {
+    clients = [...server.clients.values()];
+  }
+  const r = running(ctx);
+  return verbatim(clients!.map((c) => clientInfoLine(server, c, r) + '\n').join(''));
+}
+
+// CLIENT INFO
+function clientInfoCommand(ctx: CommandContext): Reply {
+  return verbatim(clientInfoLine(ctx.server, ctx.client, running(ctx)) + '\n');
+}
+
+// CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no]
+function clientKillCommand(ctx: CommandContext): Reply {
+  const { argv, server, client: me } = ctx;
+  let addr: string | null = null, laddr: string | null = null, type: ReturnType<typeof clientType> | null = null;
+  let id = 0, skipme = true;
+  if (argv.length === 3) {
+    addr = argv[2];
+    skipme = false; // the old form may kill the caller itself
+  } else {
+    for (let i = 2; i < argv.length; i += 2) {
+      const opt = argv[i].toLowerCase();
+      if (i + 1 >= argv.length) fail(ERR_SYNTAX);
+      const value = argv[i + 1];
+      if (opt === 'id') {
+        const v = parseInteger(value);
+        if (v === null || v < 1) fail('ERR client-id should be greater than 0');
+        id = Number(v);
+      } else if (opt === 'type') {
+        type = typeByName(value);
+        if (type === null) fail(`ERR Unknown client type '${value}'`);
+      } else if (opt === 'addr') {
+        addr = value;
+      } else if (opt === 'laddr') {
+        laddr = value;
+      } else if (opt === 'user') {
+        // the default user is the only user there is
+        if (value !== 'default') fail(`ERR No such user '${value}'`);
+      } else if (opt === 'skipme') {
+        const yn = value.toLowerCase();
+        if (yn !== 'yes' && yn !== 'no') fail(ERR_SYNTAX);
+        skipme = yn === 'yes';
+      } else {
+        fail(ERR_SYNTAX);
+      }
+    }
+  }
+  let killed = 0, killMe = false;
+  for (const c of [...server.clients.values()]) {
+    if (addr !== null && c.addr !== addr) continue;
+    if (laddr !== null && c.laddr !== laddr) continue;
+    if (type !== null && clientType(c) !== type) continue;
+    if (id !== 0 && c.id !== id) continue;
+    if (c === me && skipme) continue;
+    if (c === me) {
+      killMe = true; // after this reply is written (CLIENT_CLOSE_AFTER_REPLY)
+    } else {
+      server.closeClient(c, 'killed');
+      c.socket.destroy();
+    }
+    killed++;
+  }
+  if (killMe) server.closeClient(me, 'killed');
+  if (argv.length === 3) {
+    if (killed === 0) fail('ERR No such client');
+    return OK;
+  }
+  return int(killed);
+}
+
+// CLIENT REPLY ON|OFF|SKIP
+function clientReplyCommand({ client }: CommandContext, args: ArgCursor): Reply {
+  const mode = args.nextUpper();
+  if (mode === 'ON') client.replyMode = 'on';
+  else if (mode === 'OFF') client.replyMode = 'off';
+  // SKIP covers the command after this one; under OFF nothing changes
+  else if (mode === 'SKIP') client.replyMode = client.replyMode === 'off' ? 'off' : 'skip-next';
+  else fail(ERR_SYNTAX);
+  return OK; // dropped by the connection unless the mode is ON
+}
+
+// CLIENT NO-EVICT ON|OFF
+function clientNoEvictCommand({ client }: CommandContext, args: ArgCursor): Reply {
+  const mode = args.nextUpper();
+  if (mode === 'ON') noEvictClients.add(client);
+  else if (mode === 'OFF') noEvictClients.delete(client);
+  else fail(ERR_SYNTAX);
+  return OK;
+}
+
+// CLIENT TRACKINGINFO
+function clientTrackinginfoCommand(): Reply {
+  // tracking is never enabled here: what Redis reports for a client that has not turned it on
+  return map([bulk('flags'), set([bulk('off')]), bulk('redirect'), int(-1), bulk('prefixes'), array([])]);
+}
+
+// CLIENT HELP
+function clientHelpCommand({ argv }: CommandContext): Reply {
+  return helpReply(argv[0], [
+    'GETREDIR',
+    '    Return the client ID we are redirecting to when tracking is enabled.',
+    'GETNAME',
+    '    Return the name of the current connection.',
+    'ID',
+    '    Return the ID of the current connection.',
+    'INFO',
+    '    Return information about the current client connection.',
+    'KILL <ip:port>',
+    '    Kill connection made from <ip:port>.',
+    'KILL <option> <value> [<option> <value> [...]]',
+    '    Kill connections. Options are:',
+    '    * ADDR (<ip:port>|<unixsocket>:0)',
+    '      Kill connections made from the specified address',
+    '    * LADDR (<ip:port>|<unixsocket>:0)',
+    '      Kill connections made to specified local address',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Kill connections by type.',
+    '    * USER <username>',
+    '      Kill connections authenticated by <username>.',
+    '    * SKIPME (YES|NO)',
+    '      Skip killing current connection (default: yes).',
+    'LIST [options ...]',
+    '    Return information about client connections. Options:',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Return clients of specified type.',
+    'REPLY (ON|OFF|SKIP)',
+    '    Control the replies sent to the current connection.',
+    'SETNAME <name>',
+    '    Assign the name <name> to the current connection.',
+    'TRACKINGINFO',
+    '    Report tracking status for the current connection.',
+    'NO-EVICT (ON|OFF)',
+    '    Protect current client connection from eviction.',
+  ]);
+}
