@@ -374,6 +374,11 @@ const rows: Row[] = [
   loose(onReply(0, intShape), ['COMMAND', 'COUNT']),
   row(['COMMAND', 'INFO', 'get']),
   row(['COMMAND', 'INFO', 'set', 'nosuch']),
+  ...['ping echo select hello', 'getex getdel incr incrbyfloat mget mset msetnx', 'append getrange setrange strlen lcs',
+    'del exists type expire ttl keys scan', 'dbsize flushdb flushall config|get info', 'multi exec watch'].map((names) =>
+    row(['COMMAND', 'INFO', ...names.split(' ')])),
+  row(['COMMAND', 'DOCS', 'get']),
+  row(['COMMAND', 'DOCS', 'set']),
   row(['COMMAND', 'GETKEYS', 'SET', 'a', 'b']),
   row(['COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2']),
   row(['COMMAND', 'GETKEYS', 'PING']),
