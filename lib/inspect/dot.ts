@@ -17,7 +17,7 @@ export function toDot(d: Diagram): string {
     `digraph ${q(d.id)} {`,
     `  graph [compound=true, rankdir=${nested ? 'TB' : 'LR'}, nodesep=0.35, ranksep=0.4, ${FONT}, fontsize=11, labeljust=l, tooltip=${q(d.id)}];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#5f6b7a", penwidth=1.2, ${FONT}, fontsize=11, margin="0.12,0.05", height=0.3, class="state"];`,
-    `  edge [color="#7b8794", arrowsize=0.6, ${FONT}, fontsize=9, fontcolor="#3e4c59"];`,
+    `  edge [color="#7b8794", arrowsize=0.6, ${FONT}, fontsize=10, fontcolor="#3e4c59"];`,
   ];
   const emitState = (s: DiagramState, indent: string) => {
     if (s.children.length) {

@@ -351,6 +351,11 @@ export const PAGE_SCRIPT = String.raw`
       c.appendChild(document.createTextNode(String(counts[s])));
       chips.appendChild(c);
     });
+    var scale = live.length > 1 ? 0.65 : 1;
+    if (scale !== g.scale) {
+      g.scale = scale;
+      g.members.forEach(sizeDiagram);
+    }
     var ordered = live.concat(stopped.slice().reverse());
     var visible = collapsed ? [] : ordered.slice(0, g.shown);
     var keep = new Set(visible);
@@ -382,7 +387,28 @@ export const PAGE_SCRIPT = String.raw`
     card.__actor = a;
     a.card = card;
     a.drawn = false;
+    a.zoomed = false;
+    sizeDiagram(a);
     observer.observe(card);
+  }
+
+  /**
+   * Among several live actors a diagram is drawn at 65% of Graphviz's size, so cards sit side by side; alone,
+   * at full size; a click on it toggles. Until it is drawn its place is held at that size: the page does not
+   * jump, and only the cards in view get drawn.
+   */
+  function sizeDiagram(a) {
+    var size = diagramSize(a.machine);
+    if (!size || !a.card) return;
+    var g = groups.get(a.machine);
+    var scale = a.zoomed ? 1 : g && g.scale ? g.scale : 1;
+    var box = a.card.querySelector('.diagram');
+    var svg = box.querySelector('svg');
+    if (svg) svg.style.width = Math.round(size.w * scale) + 'px';
+    else {
+      box.style.width = Math.round(size.w * scale) + 12 + 'px';
+      box.style.height = Math.round(size.h * scale) + 12 + 'px';
+    }
   }
 
   function dropCard(a) {
@@ -402,14 +428,13 @@ export const PAGE_SCRIPT = String.raw`
     box.textContent = '';
     var svg = svgFor(a.machine);
     if (svg) {
-      // Drawn at 70% of Graphviz's size so cards sit side by side; a click shows it full size.
-      var w = parseFloat(svg.getAttribute('width')) * (svg.getAttribute('width').indexOf('pt') > 0 ? 4 / 3 : 1);
-      if (w) svg.style.width = Math.round(w * 0.7) + 'px';
+      box.style.width = box.style.height = '';
       svg.addEventListener('click', function () {
-        var zoomed = box.classList.toggle('zoomed');
-        svg.style.width = Math.round(w * (zoomed ? 1 : 0.7)) + 'px';
+        a.zoomed = box.classList.toggle('zoomed');
+        sizeDiagram(a);
       });
       box.appendChild(svg);
+      sizeDiagram(a);
       a.titles = new Map();
       svg.querySelectorAll('g.node, g.cluster, g.edge').forEach(function (g) {
         var t = g.querySelector('title');
@@ -427,6 +452,15 @@ export const PAGE_SCRIPT = String.raw`
       box.appendChild(list);
     }
     renderActor(a);
+  }
+
+  /** The diagram's size in CSS pixels (Graphviz writes points). */
+  function diagramSize(id) {
+    svgFor(id);
+    var t = svgTemplates[id];
+    if (!t) return null;
+    var px = function (v) { return parseFloat(v) * (String(v).indexOf('pt') > 0 ? 4 / 3 : 1); };
+    return { w: px(t.getAttribute('width')), h: px(t.getAttribute('height')) };
   }
 
   function svgFor(id) {

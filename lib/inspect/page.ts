@@ -92,7 +92,7 @@ main { display: flex; align-items: flex-start; }
 .actor.stopped .diagram, .actor.stopped .children { display: none; }
 .actor.stopped > header { border-bottom: none; }
 .actor.stopped .state { background: #e4e7eb; color: var(--muted); }
-.diagram { padding: 6px; overflow: auto; max-height: 78vh; }
+.diagram { padding: 6px; overflow: auto; }
 .diagram.pending { min-height: 80px; color: var(--muted); font-size: 12px; display: flex; align-items: center; justify-content: center; }
 .diagram svg { display: block; max-width: 100%; height: auto; }
 .diagram.zoomed svg { max-width: none; }
@@ -107,12 +107,12 @@ main { display: flex; align-items: flex-start; }
 .statelist span.active { background: #ffe8a3; border-color: #de911d; }
 .more { margin: 0 12px 12px; }
 button { font: inherit; font-size: 12px; padding: 2px 10px; border: 1px solid #bcccdc; border-radius: 4px; background: #fff; cursor: pointer; }
-.log { position: sticky; top: 40px; height: calc(100vh - 40px); width: 520px; flex: none; display: flex; flex-direction: column; border-left: 1px solid var(--line); background: var(--panel); }
+.log { position: sticky; top: 40px; height: calc(100vh - 40px); width: 470px; flex: none; display: flex; flex-direction: column; border-left: 1px solid var(--line); background: var(--panel); }
 .logbar { display: flex; gap: 6px; align-items: center; padding: 8px 10px; border-bottom: 1px solid var(--line); }
 .logbar h2 { font-size: 14px; margin: 0 6px 0 0; }
 .logbar input { flex: 1; font: inherit; font-size: 12px; padding: 3px 6px; border: 1px solid #bcccdc; border-radius: 4px; min-width: 0; }
 .events { flex: 1; min-height: 0; overflow: auto; font: 12px/1.5 ui-monospace, "DejaVu Sans Mono", monospace; }
-.ev { display: grid; grid-template-columns: 84px 150px 1fr; gap: 0 8px; padding: 2px 10px; border-bottom: 1px solid #f0f4f8; }
+.ev { display: grid; grid-template-columns: 84px 136px 1fr; gap: 0 8px; padding: 2px 10px; border-bottom: 1px solid #f0f4f8; }
 .ev .t { color: var(--muted); }
 .ev .a { color: var(--blue); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .ev .e { overflow-wrap: anywhere; }
