@@ -81,10 +81,11 @@ function helloCommand(ctx: CommandContext, args: ArgCursor): Reply {
   }
   let auth: [string, string] | undefined, name: string | undefined;
   while (args.hasMore) {
-    const opt = args.nextUpper();
+    const typed = args.next();
+    const opt = typed.toUpperCase();
     if (opt === 'AUTH' && args.remaining >= 2) auth = [args.next(), args.next()];
     else if (opt === 'SETNAME' && args.remaining >= 1) name = args.next();
-    else fail(`ERR Syntax error in HELLO option '${opt.toLowerCase()}'`);
+    else fail(`ERR Syntax error in HELLO option '${typed}'`); // echoed as typed
   }
   if (auth) checkPassword(ctx, auth[0], auth[1]);
   if (!ctx.client.authenticated) fail('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
