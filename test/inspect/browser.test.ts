@@ -83,7 +83,7 @@ test('a master, its replica and a client in MULTI: the three machines live, and 
     await page.locator(card(machine, state)).scrollIntoViewIfNeeded();
     await page.waitForSelector(`${card(machine, state)} svg g.node.active`);
   }
-  await page.evaluate('window.scrollTo(0, 0)');
+  await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
   const active = (machine: string, state: string) =>
     page.$$eval(`${card(machine, state)} svg g.active > title`, (ts) => ts.map((t) => t.textContent).sort());
   assert.equal(await active('replica', 'linked.connected'), ['cluster_replica.linked', 'replica.linked.connected']);
@@ -119,7 +119,7 @@ test('a master, its replica and a client in MULTI: the three machines live, and 
   client.send('EXEC');
   assert.is(await client.readRaw(), '*1\r\n+OK\r\n');
   const multiCard = `section.group[data-machine="client"] article.actor[data-name]`;
-  await page.waitForFunction('!document.querySelector(\'section.group[data-machine="client"] article.actor[data-state="multi"]\')');
+  await page.waitForFunction(() => !(globalThis as any).document.querySelector('section.group[data-machine="client"] article.actor[data-state="multi"]'));
   assert.ok(await page.$(`${multiCard}[data-state="normal"]`));
   await page.waitForSelector('#events .ev[data-event="command.exec"] .to');
   assert.is(await page.textContent('#events .ev[data-event="command.exec"] .to'), ' → normal');
@@ -161,7 +161,7 @@ test('a thousand client actors: the group starts collapsed with counts, and expa
   }
   const { page, errors } = await open(`http://127.0.0.1:${relayPort}/`);
   const group = 'section.group[data-machine="client"]';
-  await page.waitForFunction(`/1000 live/.test(document.querySelector('${group} .count')?.textContent ?? '')`);
+  await page.waitForFunction((g) => /1000 live/.test((globalThis as any).document.querySelector(g + ' .count')?.textContent ?? ''), group);
   assert.ok(await page.$(`${group}.collapsed`), 'collapsed');
   assert.is(await page.$$eval(`${group} article.actor`, (a) => a.length), 0);
   assert.equal(await page.$$eval(`${group} .chip`, (cs) => cs.map((c) => c.textContent)), ['multi 10', 'normal 990']);
