@@ -124,16 +124,18 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     for (const json of live.replay()) send(ws, json);
     for (const json of recent) send(ws, json);
     ws.on('message', (data, isBinary) => {
-      const message = isBinary ? null : parse(data.toString());
+      const text = isBinary ? '' : data.toString();
+      const message = isBinary ? null : parse(text);
       if (!message) {
         stats.ignoredMessages++;
         return;
       }
+      relay(text, message, ws);
+      // Remembered only while the live set tracks the actor (it is bounded; a peer cannot grow this past it).
       let sessions = peerSessions.get(ws);
       if (!sessions) peerSessions.set(ws, (sessions = new Set()));
-      if (message.type === '@xstate.actor') sessions.add(message.sessionId);
+      if (message.type === '@xstate.actor' && live.has(message.sessionId)) sessions.add(message.sessionId);
       else if (isEndOfActor(message)) sessions.delete(message.sessionId);
-      relay(data.toString(), message, ws);
     });
     ws.on('close', () => {
       const sessions = peerSessions.get(ws);
