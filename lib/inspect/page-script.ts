@@ -297,8 +297,11 @@ export const PAGE_SCRIPT = String.raw`
     more.type = 'button';
     more.className = 'more';
     more.addEventListener('click', function () { g.shown += PAGE_SIZE * 4; redraw(g); });
-    el.appendChild(h); el.appendChild(cards); el.appendChild(more);
-    g.el = el; g.header = h; g.cardsEl = cards; g.moreEl = more;
+    var overview = document.createElement('div');
+    overview.className = 'overview diagram';
+    overview.title = 'Where the live actors are: the number of actors in each state';
+    el.appendChild(h); el.appendChild(overview); el.appendChild(cards); el.appendChild(more);
+    g.el = el; g.header = h; g.cardsEl = cards; g.moreEl = more; g.overviewEl = overview;
     // Known machines in their registry order, others after them.
     var after = null;
     groups.forEach(function (o) { if (o.info.order > info.order && (!after || o.info.order < after.info.order)) after = o; });
@@ -368,6 +371,45 @@ export const PAGE_SCRIPT = String.raw`
     var hidden = ordered.length - visible.length;
     g.moreEl.style.display = !collapsed && hidden > 0 ? '' : 'none';
     g.moreEl.textContent = 'show ' + Math.min(hidden, PAGE_SIZE * 4) + ' more of ' + hidden;
+    drawOverview(g, collapsed ? live : null);
+  }
+
+  /** A collapsed group shows its machine once, each state marked with how many live actors are in it. */
+  function drawOverview(g, live) {
+    var box = g.overviewEl;
+    var size = diagramSize(g.id);
+    if (!live || !size) { box.style.display = 'none'; return; }
+    box.style.display = '';
+    if (!g.overview) {
+      var svg = svgFor(g.id);
+      svg.style.width = Math.round(size.w * 0.65) + 'px';
+      box.appendChild(svg);
+      var nodes = new Map();
+      svg.querySelectorAll('g.node, g.cluster').forEach(function (n) {
+        var t = n.querySelector('title');
+        if (t) nodes.set(n.classList.contains('cluster') ? t.textContent.slice('cluster_'.length) : t.textContent, { g: n, badge: null });
+      });
+      g.overview = { svg: svg, nodes: nodes };
+    }
+    var counts = new Map();
+    live.forEach(function (a) {
+      if (a.value !== null) activeIds(a.machine, a.value, new Set()).forEach(function (id) { counts.set(id, (counts.get(id) || 0) + 1); });
+    });
+    g.overview.nodes.forEach(function (node, id) {
+      var n = counts.get(id) || 0;
+      node.g.classList.toggle('active', n > 0);
+      if (!n && !node.badge) return;
+      if (!node.badge) {
+        var box = node.g.getBBox();
+        node.badge = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+        node.badge.setAttribute('class', 'badge');
+        node.badge.setAttribute('x', String(box.x + box.width));
+        node.badge.setAttribute('y', String(box.y - 3));
+        node.badge.setAttribute('text-anchor', 'end');
+        node.g.appendChild(node.badge);
+      }
+      node.badge.textContent = n ? String(n) : '';
+    });
   }
 
   function forget(a) {

@@ -81,6 +81,8 @@ main { display: flex; align-items: flex-start; }
 .chip { font-size: 11px; padding: 1px 7px; border-radius: 9px; background: #e4e7eb; color: #3e4c59; }
 .chip b { font-weight: 600; }
 .group.collapsed .cards, .group.collapsed .more { display: none; }
+.overview { padding: 4px 12px 12px; }
+.diagram svg text.badge { font: bold 15px Helvetica, Arial, sans-serif; fill: #8d2b0b; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; padding: 0 12px 12px; align-items: flex-start; }
 .actor { border: 1px solid var(--line); border-radius: 6px; background: #fff; max-width: 100%; transition: opacity .6s; }
 .actor > header { display: flex; gap: 8px; align-items: baseline; padding: 6px 10px; border-bottom: 1px solid var(--line); flex-wrap: wrap; }

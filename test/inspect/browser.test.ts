@@ -165,9 +165,15 @@ test('a thousand client actors: the group starts collapsed with counts, and expa
   assert.ok(await page.$(`${group}.collapsed`), 'collapsed');
   assert.is(await page.$$eval(`${group} article.actor`, (a) => a.length), 0);
   assert.equal(await page.$$eval(`${group} .chip`, (cs) => cs.map((c) => c.textContent)), ['multi 10', 'normal 990']);
+  // One diagram for the whole group, each state marked with its number of actors.
+  const badges = await page.$$eval(`${group} .overview svg g.node.active`, (ns) =>
+    ns.map((n) => `${n.querySelector('title')!.textContent} ${n.querySelector('text.badge')!.textContent}`).sort(),
+  );
+  assert.equal(badges, ['client.multi 10', 'client.normal 990']);
   await page.screenshot({ path: path.join(ARTIFACTS, 'inspect-1000-clients.png') });
   await page.click(`${group} > header`);
   await page.waitForSelector(`${group}:not(.collapsed) article.actor`);
+  assert.not.ok(await page.isVisible(`${group} .overview`), 'expanded: the cards instead of the overview');
   assert.is(await page.$$eval(`${group} article.actor`, (a) => a.length), 24);
   assert.is(await page.textContent(`${group} button.more`), 'show 96 more of 976');
   // Diagrams are drawn only for cards in view.
