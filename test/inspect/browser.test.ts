@@ -186,4 +186,38 @@ test('a thousand client actors: the group starts collapsed with counts, and expa
   await page.close();
 });
 
+test('/stately frames the hosted inspector and forwards the stream into it once it says it is connected', async () => {
+  const relayPort = await freePort();
+  const server = await startToyredis(['--inspect', String(relayPort)]);
+  servers.push(server);
+  const client = await RawConnection.connect(server.port);
+  client.send('MULTI');
+  assert.is(await client.readRaw(), '+OK\r\n');
+  const page = await browser!.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // No test reaches the internet: the hosted inspector is stood in for by a frame that says it is connected
+  // (as the real one does) and lists what it is sent.
+  await page.route('https://stately.ai/**', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<body><script>
+        const got = [];
+        addEventListener('message', (e) => { got.push(e.data.type + ' ' + (e.data.name || (e.data.snapshot && e.data.snapshot.value) || '')); document.body.dataset.got = JSON.stringify(got); });
+        parent.postMessage({ type: '@statelyai.connected' }, '*');
+      </script></body>`,
+    }),
+  );
+  await page.goto(`http://127.0.0.1:${relayPort}/stately`);
+  assert.is(await page.getAttribute('iframe#inspector', 'src'), 'https://stately.ai/inspect');
+  const frame = page.frames().find((f) => f.url().startsWith('https://stately.ai/'))!;
+  await frame.waitForFunction(() => /multi/.test((globalThis as any).document.body.dataset.got ?? ''));
+  const got: string[] = JSON.parse((await frame.getAttribute('body', 'data-got'))!);
+  assert.ok(got.some((m) => /^@xstate\.actor client-\d+$/.test(m)), got.join(', '));
+  assert.ok(got.includes('@xstate.snapshot multi'), got.join(', '));
+  assert.equal(errors, []);
+  client.close();
+  await page.close();
+});
+
 test.run();
