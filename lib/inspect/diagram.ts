@@ -158,19 +158,3 @@ export function transitionLabel(t: DiagramTransition): string {
   if (t.actions.length) label += ` / ${t.actions.join(', ')}`;
   return label;
 }
-
-/** The state and its ancestors' ids up to (not including) the root, as xstate's `value` names them. */
-export function activeStateIds(machineId: string, value: unknown): string[] {
-  const out: string[] = [];
-  const walk = (prefix: string, v: unknown) => {
-    if (typeof v === 'string') out.push(`${prefix}.${v}`);
-    else if (v && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        out.push(`${prefix}.${k}`);
-        walk(`${prefix}.${k}`, child);
-      }
-    }
-  };
-  walk(machineId, value);
-  return out;
-}

@@ -91,8 +91,8 @@ function stateLabel(s: DiagramState): string {
   return lines.join('\n');
 }
 
-/** A CSS-class-safe form of an event type. */
-export function slug(event: string): string {
+/** A CSS-class-safe form of an event type (the live view marks the edges of the last event by it). */
+function slug(event: string): string {
   return event.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 

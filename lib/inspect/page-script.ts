@@ -91,7 +91,11 @@ export const PAGE_SCRIPT = String.raw`
     }
     var stick = eventsEl.scrollTop + eventsEl.clientHeight >= eventsEl.scrollHeight - 4;
     insertRows(rows);
-    while (eventsEl.childElementCount > MAX_LOG) eventsEl.removeChild(eventsEl.firstElementChild);
+    while (eventsEl.childElementCount > MAX_LOG) {
+      var old = eventsEl.firstElementChild;
+      if (lastRow.get(old.dataset.session) === old) lastRow.delete(old.dataset.session);
+      eventsEl.removeChild(old);
+    }
     if (stick) eventsEl.scrollTop = eventsEl.scrollHeight;
     dirtyGroups.forEach(renderGroup);
     dirtyGroups.clear();
@@ -200,13 +204,25 @@ export const PAGE_SCRIPT = String.raw`
     var status = snap.status || a.status;
     if (status !== a.status) {
       a.status = status;
-      if (a.child) { var p = actors.get(a.parentId); if (p) dirtyActors.add(p); }
-      else if (groups.get(a.machine)) dirtyGroups.add(groups.get(a.machine));
+      if (a.child) {
+        var p = actors.get(a.parentId);
+        if (p) { dirtyActors.add(p); pruneChildren(p); }
+      } else if (groups.get(a.machine)) dirtyGroups.add(groups.get(a.machine));
     }
     if (a.child) { var par = actors.get(a.parentId); if (par) dirtyActors.add(par); return; }
     dirtyActors.add(a);
     var g = groups.get(a.machine);
     if (g) dirtyGroups.add(g);
+  }
+
+  /** A parent keeps its live children and its last few stopped ones (a flapping link makes one per attempt). */
+  function pruneChildren(p) {
+    var stopped = [];
+    p.children.forEach(function (c) { if (c.status !== 'active') stopped.push(c); });
+    stopped.slice(0, Math.max(0, stopped.length - 2)).forEach(function (c) {
+      p.children.delete(c.sessionId);
+      actors.delete(c.sessionId);
+    });
   }
 
   function valueText(v) {

@@ -13,7 +13,7 @@ export interface SanitizeLimits {
   items: number;
 }
 
-export const DEFAULT_LIMITS: SanitizeLimits = { depth: 10, stringChars: 200, items: 50 };
+const DEFAULT_LIMITS: SanitizeLimits = { depth: 10, stringChars: 200, items: 50 };
 
 const HIDDEN = '(hidden)';
 /** Keys whose values never leave the process: masterauth and the like. */
