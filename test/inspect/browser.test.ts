@@ -91,7 +91,9 @@ test('a master, its replica and a client in MULTI: the three machines live, and 
   assert.equal(await active('replicaSync', 'online'), ['replicaSync.online']);
   assert.match((await page.textContent(card('replica', 'linked.connected')))!, `master 127.0.0.1:${master.port}`);
 
-  // The handshake, in order, as the replica lived it (its machine and the link it drives).
+  // The handshake, in order, as the replica lived it (its machine and the link it drives). The relay replays
+  // in order, and MULTI was the last event before the page opened: once its row is there, all are.
+  await page.waitForSelector('#events .ev[data-event="command.multi"]');
   const rows = await logRows(page);
   const handshake = rows.filter((r) => /^replica( › link)?$/.test(r.actor) && !r.event.startsWith('xstate.')).map((r) => r.text);
   const expected = [
