@@ -376,8 +376,16 @@ export class Server {
     if (!client.socket.destroyed) client.socket.write(out);
   }
 
+  /**
+   * Close after the pending replies, as Redis closes the fd: once the replies are flushed the socket is
+   * destroyed, not just half-closed, so a peer still writing (a protocol desync) gets an error instead of
+   * writing into a connection nobody reads.
+   */
   private flushAndEnd(client: Client): void {
-    if (!client.socket.destroyed) client.socket.end();
+    const socket = client.socket;
+    if (socket.destroyed) return;
+    socket.pause();
+    socket.end(() => socket.destroy());
   }
 
   /**
