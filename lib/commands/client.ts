@@ -11,6 +11,7 @@ import { clientInfoLine, clientType, noEvictClients, type Running } from '../ser
 import { setClientName } from './connection';
 import { helpReply } from './server';
 import type { ArgCursor } from './args';
+import { withDocs } from './docs';
 import type { CommandContext, CommandSpec } from './types';
 
 const CONN = ['@connection'] as const;
@@ -23,9 +24,9 @@ export const clientCommands: readonly CommandSpec[] = [
       { name: 'ID', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Returns the client ID for the current connection', complexity: 'O(1)', acl: CONN, run: ({ client }) => int(client.id) },
       { name: 'SETNAME', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Set the current connection name', syntax: 'connection-name', complexity: 'O(1)', acl: CONN, run: clientSetnameCommand },
       { name: 'GETNAME', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Get the current connection name', complexity: 'O(1)', acl: CONN, run: ({ client }) => (client.name ? bulk(client.name) : NIL) },
-      { name: 'LIST', arity: -2, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Get the list of client connections', syntax: '[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientListCommand },
-      { name: 'INFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Returns information about the current client connection.', complexity: 'O(1)', acl: CONN, run: clientInfoCommand },
-      { name: 'KILL', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Kill the connection of a client', syntax: 'ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientKillCommand },
+      withDocs({ name: 'LIST', arity: -2, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Get the list of client connections', syntax: '[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientListCommand, tips: ['nondeterministic_output'] }),
+      withDocs({ name: 'INFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Returns information about the current client connection.', complexity: 'O(1)', acl: CONN, run: clientInfoCommand, tips: ['nondeterministic_output'] }),
+      { name: 'KILL', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Kill the connection of a client', syntax: '[ip:port] [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientKillCommand },
       { name: 'REPLY', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '3.2.0', summary: 'Instruct the server whether to reply to commands', syntax: 'ON | OFF | SKIP', complexity: 'O(1)', acl: CONN, run: clientReplyCommand },
       { name: 'NO-EVICT', arity: 3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '7.0.0', summary: 'Set client eviction mode for the current connection', syntax: 'ON | OFF', complexity: 'O(1)', acl: CONN, run: clientNoEvictCommand },
       { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: 'Get tracking notifications redirection client ID if any', complexity: 'O(1)', acl: CONN, run: () => int(-1) },

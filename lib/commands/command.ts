@@ -8,6 +8,7 @@ import { array, bulk, int, map, NIL, set, simple, type Reply } from '../protocol
 import { stringMatch } from '../store/glob';
 import { commandTable } from './index';
 import { helpReply } from './server';
+import { withDocs, type CommandDocExtras } from './docs';
 import { parseSyntax, type CommandArg } from './syntax';
 import type { ArgCursor } from './args';
 import type { Command, CommandContext, CommandFlag, CommandSpec } from './types';
@@ -16,21 +17,28 @@ const CONN = ['@connection'] as const;
 const FLAGS: CommandSpec['flags'] = ['loading', 'stale'];
 
 export const commandCommands: readonly CommandSpec[] = [
-  {
-    name: 'COMMAND', arity: -1, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get array of Redis command details', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, run: commandCommand,
+  withDocs({
+    name: 'COMMAND', arity: -1, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get array of Redis command details', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, tips: ['nondeterministic_output_order'], run: commandCommand,
     subcommands: [
       { name: 'COUNT', arity: 2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get total number of Redis commands', complexity: 'O(1)', acl: CONN, run: () => int(commandTable.all().length) },
-      { name: 'DOCS', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Get array of specific Redis command documentation', syntax: '[command-name [command-name ...]]', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, run: commandDocsCommand },
+      withDocs({ name: 'DOCS', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Get array of specific Redis command documentation', syntax: '[command-name [command-name ...]]', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, tips: ['nondeterministic_output_order'], run: commandDocsCommand }),
       { name: 'GETKEYS', arity: -4, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Extract keys given a full Redis command', complexity: 'O(N) where N is the number of arguments to the command', acl: CONN, run: (ctx) => getKeys(ctx, false) },
       { name: 'GETKEYSANDFLAGS', arity: -4, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Extract keys and access flags given a full Redis command', complexity: 'O(N) where N is the number of arguments to the command', acl: CONN, run: (ctx) => getKeys(ctx, true) },
       { name: 'HELP', arity: 2, flags: FLAGS, group: 'server', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: CONN, run: commandHelpCommand },
-      { name: 'INFO', arity: -2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get array of specific Redis command details, or all when no argument is given.', syntax: '[command-name [command-name ...]]', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, run: commandInfoCommand },
-      { name: 'LIST', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Get an array of Redis command names', syntax: '[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, run: commandListCommand },
+      withDocs({ name: 'INFO', arity: -2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get array of specific Redis command details, or all when no argument is given.', syntax: '[command-name [command-name ...]]', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, tips: ['nondeterministic_output_order'], run: commandInfoCommand }),
+      withDocs({ name: 'LIST', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Get an array of Redis command names', syntax: '[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, tips: ['nondeterministic_output_order'], run: commandListCommand }),
     ],
-  },
+  }),
 ];
 
 // ---- what a command row says about itself ----
+
+const extras = (c: Command) => c as Command & CommandDocExtras;
+
+/** The key spec's flags: the row's own, or RW/update for a write command, RO/access for a read-only one. */
+function keyFlags(c: Command): readonly string[] {
+  return extras(c).keyFlags ?? (c.flags.includes('write') ? ['RW', 'update'] : c.flags.includes('readonly') ? ['RO', 'access'] : ['RO']);
+}
 
 /** COMMAND INFO's flags, in Redis's order; may_replicate, sentinel, only_sentinel and protected stay hidden. */
 const SHOWN_FLAGS: readonly CommandFlag[] = [
@@ -63,9 +71,8 @@ export function aclCategories(c: CommandSpec): string[] {
 function keySpecs(c: Command): Reply {
   if (!c.keys) return set([]);
   const { first, last, step } = c.keys;
-  const flags = c.flags.includes('write') ? ['RW', 'update'] : c.flags.includes('readonly') ? ['RO', 'access'] : ['RO'];
   return set([map([
-    bulk('flags'), set(flags.map(simple)),
+    bulk('flags'), set(keyFlags(c).map(simple)),
     bulk('begin_search'), map([bulk('type'), bulk('index'), bulk('spec'), map([bulk('index'), int(first)])]),
     bulk('find_keys'), map([
       bulk('type'), bulk('range'),
@@ -84,7 +91,7 @@ function commandInfo(c: Command): Reply {
     int(c.keys?.last ?? 0),
     int(c.keys?.step ?? 0),
     set(aclCategories(c).map((cat) => simple(`@${cat}`))),
-    set([]),
+    set((extras(c).tips ?? []).map((t) => bulk(t))),
     keySpecs(c),
     array(c.subs ? [...c.subs.values()].map(commandInfo) : []),
   ]);
@@ -192,7 +199,7 @@ function getKeys({ argv }: CommandContext, withFlags: boolean): Reply {
     if (c!.flags.includes('no_mandatory_keys')) return array([]);
     fail('ERR Invalid arguments specified for command');
   }
-  const flags = c!.flags.includes('write') ? ['RW', 'update'] : c!.flags.includes('readonly') ? ['RO', 'access'] : ['RO'];
+  const flags = keyFlags(c!);
   return array(keys.map((i) => (withFlags ? array([bulk(cmdArgv[i]), set(flags.map(simple))]) : bulk(cmdArgv[i]))));
 }
 

@@ -12,6 +12,7 @@ import { infoString } from '../server/info';
 import type { Server } from '../server/server';
 import { commandTable } from './index';
 import type { ArgCursor } from './args';
+import { withDocs } from './docs';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
 
 const KS = ['@keyspace'] as const;
@@ -19,18 +20,18 @@ const KS_DANGER = ['@keyspace', '@dangerous'] as const;
 const SCRIPTING = ['@scripting'] as const;
 
 export const serverCommands: readonly CommandSpec[] = [
-  { name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Return the number of keys in the selected database', complexity: 'O(1)', acl: KS, run: ({ db }) => int(db.size) },
-  { name: 'FLUSHDB', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from the current database', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of keys in the selected database', acl: KS_DANGER, run: flushdbCommand },
-  { name: 'FLUSHALL', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from all databases', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the total number of keys in all databases', acl: KS_DANGER, run: flushallCommand },
+  withDocs({ name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Return the number of keys in the selected database', complexity: 'O(1)', acl: KS, run: ({ db }) => int(db.size), tips: ['request_policy:all_shards', 'response_policy:agg_sum'] }),
+  withDocs({ name: 'FLUSHDB', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from the current database', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of keys in the selected database', acl: KS_DANGER, run: flushdbCommand, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'] }),
+  withDocs({ name: 'FLUSHALL', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from all databases', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the total number of keys in all databases', acl: KS_DANGER, run: flushallCommand, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'] }),
   { name: 'SWAPDB', arity: 3, flags: ['write', 'fast'], group: 'server', since: '4.0.0', summary: 'Swaps two Redis databases', syntax: 'index1 index2', complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.', acl: KS_DANGER, run: swapdbCommand },
-  { name: 'TIME', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', summary: 'Return the current server time', complexity: 'O(1)', run: timeCommand },
-  { name: 'LASTSAVE', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', summary: 'Get the UNIX time stamp of the last successful save to disk', complexity: 'O(1)', acl: ['@admin', '@dangerous'], run: lastsaveCommand },
-  { name: 'INFO', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Get information and statistics about the server', syntax: '[section [section ...]]', complexity: 'O(1)', acl: ['@dangerous'], run: ({ server }, args) => verbatim(infoString(server, args.rest())) },
+  withDocs({ name: 'TIME', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', summary: 'Return the current server time', complexity: 'O(1)', run: timeCommand, tips: ['nondeterministic_output'] }),
+  withDocs({ name: 'LASTSAVE', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', summary: 'Get the UNIX time stamp of the last successful save to disk', complexity: 'O(1)', acl: ['@admin', '@dangerous'], run: lastsaveCommand, tips: ['nondeterministic_output'] }),
+  withDocs({ name: 'INFO', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Get information and statistics about the server', syntax: '[section [section ...]]', complexity: 'O(1)', acl: ['@dangerous'], run: ({ server }, args) => verbatim(infoString(server, args.rest())), tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'] }),
   {
     name: 'CONFIG', arity: -2, flags: [], group: 'server', since: '2.0.0', summary: 'A container for server configuration commands', complexity: 'Depends on subcommand.',
     subcommands: [
       { name: 'GET', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Get the values of configuration parameters', syntax: 'parameter [parameter ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configGetCommand },
-      { name: 'SET', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Set configuration parameters to the given values', syntax: 'parameter value [parameter value ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configSetCommand },
+      withDocs({ name: 'SET', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Set configuration parameters to the given values', syntax: 'parameter value [parameter value ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configSetCommand, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] }),
       { name: 'RESETSTAT', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Reset the stats returned by INFO', complexity: 'O(1)', run: configResetstatCommand },
       { name: 'REWRITE', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.0', summary: 'Rewrite the configuration file with the in memory configuration', complexity: 'O(1)', run: configRewriteCommand },
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: configHelpCommand },
@@ -41,34 +42,34 @@ export const serverCommands: readonly CommandSpec[] = [
   {
     name: 'FUNCTION', arity: -2, flags: [], group: 'scripting', since: '7.0.0', summary: 'A container for function commands', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'FLUSH', arity: -2, flags: ['noscript', 'write'], group: 'scripting', since: '7.0.0', summary: 'Deleting all functions', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of functions deleted', acl: SCRIPTING, run: functionFlushCommand },
-      { name: 'LIST', arity: -2, flags: ['noscript'], group: 'scripting', since: '7.0.0', summary: 'List information about all the functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]', complexity: 'O(N) where N is the number of functions', acl: SCRIPTING, run: functionListCommand },
+      withDocs({ name: 'FLUSH', arity: -2, flags: ['noscript', 'write'], group: 'scripting', since: '7.0.0', summary: 'Deleting all functions', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of functions deleted', acl: SCRIPTING, run: functionFlushCommand, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'] }),
+      withDocs({ name: 'LIST', arity: -2, flags: ['noscript'], group: 'scripting', since: '7.0.0', summary: 'List information about all the functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]', complexity: 'O(N) where N is the number of functions', acl: SCRIPTING, run: functionListCommand, tips: ['nondeterministic_output_order'] }),
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'scripting', since: '7.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: SCRIPTING, run: functionHelpCommand },
     ],
   },
   {
     name: 'MEMORY', arity: -2, flags: [], group: 'server', since: '4.0.0', summary: 'A container for memory diagnostics commands', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'USAGE', arity: -3, flags: ['readonly'], keys: { first: 2, last: 2, step: 1 }, group: 'server', since: '4.0.0', summary: 'Estimate the memory usage of a key', syntax: 'key [SAMPLES count]', complexity: 'O(N) where N is the number of samples.', run: memoryUsageCommand },
+      withDocs({ name: 'USAGE', arity: -3, flags: ['readonly'], keys: { first: 2, last: 2, step: 1 }, group: 'server', since: '4.0.0', summary: 'Estimate the memory usage of a key', syntax: 'key [SAMPLES count]', complexity: 'O(N) where N is the number of samples.', run: memoryUsageCommand, keyFlags: ['RO'] }),
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '4.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: memoryHelpCommand },
     ],
   },
   {
     name: 'SLOWLOG', arity: -2, flags: [], group: 'server', since: '2.2.12', summary: 'A container for slow log commands', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'GET', arity: -2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's entries", syntax: '[count]', complexity: 'O(N) where N is the number of entries returned', run: slowlogGetCommand },
-      { name: 'LEN', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's length", complexity: 'O(1)', run: ({ server }) => int(server.stats.slowlog.entries.length) },
-      { name: 'RESET', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Clear all entries from the slow log', complexity: 'O(N) where N is the number of entries in the slowlog', run: slowlogResetCommand },
+      withDocs({ name: 'GET', arity: -2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's entries", syntax: '[count]', complexity: 'O(N) where N is the number of entries returned', run: slowlogGetCommand, tips: ['request_policy:all_nodes', 'nondeterministic_output'] }),
+      withDocs({ name: 'LEN', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's length", complexity: 'O(1)', run: ({ server }) => int(server.stats.slowlog.entries.length), tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'] }),
+      withDocs({ name: 'RESET', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Clear all entries from the slow log', complexity: 'O(N) where N is the number of entries in the slowlog', run: slowlogResetCommand, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] }),
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '6.2.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: slowlogHelpCommand },
     ],
   },
   {
     name: 'LATENCY', arity: -2, flags: [], group: 'server', since: '2.8.13', summary: 'A container for latency diagnostics commands', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'LATEST', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return the latest latency samples for all events.', complexity: 'O(1)', run: latencyLatestCommand },
-      { name: 'HISTORY', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return timestamp-latency samples for the event.', syntax: 'event', complexity: 'O(1)', run: latencyHistoryCommand },
-      { name: 'RESET', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Reset latency data for one or more events.', syntax: '[event [event ...]]', complexity: 'O(1)', run: ({ server }, args) => int(server.stats.latency.monitor.reset(args.rest())) },
-      { name: 'HISTOGRAM', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', syntax: '[command [command ...]]', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', run: latencyHistogramCommand },
+      withDocs({ name: 'LATEST', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return the latest latency samples for all events.', complexity: 'O(1)', run: latencyLatestCommand, tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'] }),
+      withDocs({ name: 'HISTORY', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return timestamp-latency samples for the event.', syntax: 'event', complexity: 'O(1)', run: latencyHistoryCommand, tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'] }),
+      withDocs({ name: 'RESET', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Reset latency data for one or more events.', syntax: '[event [event ...]]', complexity: 'O(1)', run: ({ server }, args) => int(server.stats.latency.monitor.reset(args.rest())), tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] }),
+      withDocs({ name: 'HISTOGRAM', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', syntax: '[command [command ...]]', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', run: latencyHistogramCommand, tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'] }),
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Show helpful text about the different subcommands.', complexity: 'O(1)', run: latencyHelpCommand },
     ],
   },
@@ -414,7 +415,8 @@ function memoryHelpCommand({ argv }: CommandContext): Reply {
 // ---- SLOWLOG ----
 
 // SLOWLOG GET [count]
-function slowlogGetCommand({ server }: CommandContext, args: ArgCursor): Reply {
+function slowlogGetCommand({ server, argv }: CommandContext, args: ArgCursor): Reply {
+  if (argv.length > 3) subcommandSyntaxError(argv);
   const entries = server.stats.slowlog.entries;
   let count = 10;
   if (args.hasMore) {

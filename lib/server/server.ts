@@ -420,12 +420,14 @@ export class Server {
     this.replicaRole?.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
-    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+    // stop accepting, then drop the clients: a listener's close callback waits until its connections are gone
+    const closed = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     this.listeners = [];
     for (const c of [...this.clients.values()]) {
       c.socket.destroy();
       this.freeClient(c);
     }
+    await Promise.all(closed);
   }
 
   /** `replicaof host port` from the command line or config file: connect once we listen (and know our port). */

@@ -1,0 +1,170 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { commandTable } from '../../lib/commands';
+import { aclCategories } from '../../lib/commands/command';
+import { parseSyntax, type CommandArg } from '../../lib/commands/syntax';
+import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import { RawConnection } from '../helpers/raw';
+import { hasRedis, startRedis } from '../helpers/servers';
+import type { Reply } from '../../lib/protocol/reply';
+
+const test = suite('commands/command');
+
+const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
+const err = (text: string) => `-${text}\r\n`;
+
+/** An argument tree in a compact form: name:type[token](flags){children}. */
+function show(args: CommandArg[]): string {
+  return args
+    .map((a) => `${a.name}:${a.type}${a.token !== undefined ? `[${a.token}]` : ''}${a.flags.length ? `(${a.flags.join(',')})` : ''}${a.arguments ? `{${show(a.arguments)}}` : ''}`)
+    .join(' ');
+}
+
+test('usage lines become Redis argument trees', () => {
+  const cases: [string, string][] = [
+    ['', ''],
+    ['key', 'key:key'],
+    ['key [key ...]', 'key:key(multiple)'],
+    ['key value [NX | XX] [GET]', 'key:key value:string nx_xx:oneof(optional){nx:pure-token[NX] xx:pure-token[XX]} get:pure-token[GET](optional)'],
+    ['key [EX seconds | PX milliseconds | EXAT unix-time-seconds | KEEPTTL]',
+      'key:key seconds_milliseconds_unix-time-seconds_keepttl:oneof(optional){seconds:integer[EX] milliseconds:integer[PX] unix-time-seconds:unix-time[EXAT] keepttl:pure-token[KEEPTTL]}'],
+    ['[section [section ...]]', 'section:string(optional,multiple)'],
+    ['parameter value [parameter value ...]', 'parameter:block(multiple){parameter:string value:string}'],
+    ['[protover [AUTH username password] [SETNAME clientname]]',
+      'protover:block(optional){protover:integer auth:block[AUTH](optional){username:string password:string} clientname:string[SETNAME](optional)}'],
+    ['cursor [MATCH pattern] [COUNT count]', 'cursor:integer pattern:pattern[MATCH](optional) count:integer[COUNT](optional)'],
+    ['ON | OFF | SKIP', 'on_off_skip:oneof{on:pure-token[ON] off:pure-token[OFF] skip:pure-token[SKIP]}'],
+    ['[TYPE <NORMAL | MASTER>] [ID client-id [client-id ...]]',
+      'normal_master:oneof[TYPE](optional){normal:pure-token[NORMAL] master:pure-token[MASTER]} client-id:integer[ID](optional,multiple)'],
+    ['key [GET pattern [GET pattern ...]]', 'key:key pattern:pattern[GET](optional,multiple,multiple_token)'],
+    ['[LIMIT offset count]', 'limit:block[LIMIT](optional){offset:integer count:integer}'],
+    ['numkeys key [key ...] STREAMS key [key ...]', 'numkeys:integer key:key(multiple) key:key[STREAMS](multiple)'],
+    ['key member ...', 'key:key member:string(multiple)'],
+    ['host port <key | ""> destination-db', 'host:string port:integer key_:oneof{key:key :pure-token[""]} destination-db:integer'],
+    ['a b | c', 'a_c:oneof{a:block{a:string b:string} c:string}'], // `|` binds loosest
+  ];
+  for (const [syntax, expected] of cases) assert.is(show(parseSyntax(syntax)), expected, syntax);
+  assert.is(show(parseSyntax('key', false)), 'key:string'); // a command without keys has no key arguments
+  for (const bad of ['[a', 'a]', 'a (b', '<a | b']) assert.throws(() => parseSyntax(bad), bad);
+});
+
+test('every registered command: documented, its usage line parses, subcommands named container|sub', () => {
+  for (const c of commandTable.everything()) {
+    assert.ok(c.summary && c.since && c.group, c.fullname);
+    if (c.syntax) parseSyntax(c.syntax, !!c.keys);
+    if (c.parent) assert.is(c.fullname, `${c.parent.fullname}|${c.name.toLowerCase()}`);
+  }
+  assert.equal(aclCategories({ name: 'X', arity: 1, flags: ['write', 'admin'], group: 'server', since: '1', summary: 's', acl: ['@keyspace'] }), ['keyspace', 'write', 'admin', 'slow', 'dangerous']);
+  assert.equal(aclCategories({ name: 'X', arity: 1, flags: ['readonly', 'fast'], group: 'string', since: '1', summary: 's', acl: ['@string'] }), ['read', 'string', 'fast']);
+});
+
+let srv: InProcess;
+let conn: RawConnection;
+
+test.before.each(async () => {
+  srv = await startInProcess();
+  conn = await srv.connect();
+});
+
+test.after.each(async () => {
+  conn.close();
+  await srv.close();
+});
+
+async function call(...argv: string[]): Promise<Reply> {
+  conn.send(...argv);
+  return conn.read();
+}
+const items = (r: Reply) => (r as { items: Reply[] }).items;
+const value = (r: Reply) => (r as { value: string | number }).value;
+
+test('COMMAND, COUNT, INFO, LIST', async () => {
+  const top = commandTable.all().length;
+  await runRows(conn, [[['COMMAND', 'COUNT'], `:${top}\r\n`]]);
+  assert.is(items(await call('COMMAND')).length, top);
+  assert.is(items(await call('COMMAND', 'INFO')).length, top);
+  await runRows(conn, [
+    // byte for byte what Redis 7.0.15 answers
+    [['COMMAND', 'INFO', 'get'],
+      '*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n' +
+      '$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n' +
+      '$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n'],
+    [['COMMAND', 'INFO', 'nosuch', 'config|nosuch', 'a|b|c'], '*3\r\n$-1\r\n$-1\r\n$-1\r\n'],
+    [['COMMAND', 'INFO', 'CONFIG|GET'], /^\*1\r\n\*10\r\n\$10\r\nconfig\|get\r\n:-3\r\n\*4\r\n\+admin\r\n\+noscript\r\n\+loading\r\n\+stale\r\n:0\r\n:0\r\n:0\r\n\*3\r\n\+@admin\r\n\+@slow\r\n\+@dangerous\r\n/],
+    [['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'config|*'], /^\*5\r\n(\$\d+\r\nconfig\|(get|set|resetstat|rewrite|help)\r\n){5}$/],
+    [['COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'x'], '*0\r\n'],
+    [['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'nosuchcat'], '*0\r\n'],
+    [['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT'], err('ERR syntax error')],
+    [['COMMAND', 'LIST', 'FILTERBY', 'COLOR', 'red'], err('ERR syntax error')],
+    [['COMMAND', 'LIST', 'bogus'], err('ERR syntax error')],
+    [['COMMAND', 'NOSUCH'], err("ERR unknown subcommand 'NOSUCH'. Try COMMAND HELP.")],
+    [['COMMAND', 'HELP'], /^\*21\r\n\+COMMAND <subcommand> /],
+  ]);
+  const listed = items(await call('COMMAND', 'LIST')).map(value);
+  assert.is(listed.length, [...commandTable.everything()].length);
+  assert.ok(listed.includes('client|list') && listed.includes('get'));
+  const dangerous = items(await call('COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'dangerous')).map(value);
+  assert.ok(dangerous.includes('flushall') && dangerous.includes('config|set') && !dangerous.includes('get'));
+});
+
+test('COMMAND DOCS: maps of summary, since, group, complexity, arguments, subcommands', async () => {
+  await runRows(conn, [
+    [['COMMAND', 'DOCS', 'nosuch'], '*0\r\n'],
+    [['COMMAND', 'DOCS', 'dbsize'],
+      '*2\r\n$6\r\ndbsize\r\n*8\r\n$7\r\nsummary\r\n$50\r\nReturn the number of keys in the selected database\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n' +
+      '$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n'],
+  ]);
+  const all = items(await call('COMMAND', 'DOCS'));
+  assert.is(all.length, commandTable.all().length * 2);
+  conn.send('HELLO', '3');
+  await conn.read();
+  conn.send('COMMAND', 'DOCS', 'client');
+  const raw = await conn.readRaw();
+  assert.match(raw, /^%1\r\n\$6\r\nclient\r\n%5\r\n/); // RESP3 maps
+  assert.match(raw, /\$11\r\nclient\|kill\r\n%5\r\n/);
+  assert.match(raw, /\$9\r\narguments\r\n\*7\r\n%3\r\n\$4\r\nname\r\n\$7\r\nip:port\r\n\$4\r\ntype\r\n\$6\r\nstring\r\n\$5\r\nflags\r\n~1\r\n\+optional\r\n/);
+});
+
+test('COMMAND GETKEYS and GETKEYSANDFLAGS', async () => {
+  const rows: Row[] = [
+    [['COMMAND', 'GETKEYS', 'SET', 'k', 'v'], `*1\r\n${bulk('k')}`],
+    [['COMMAND', 'GETKEYS', 'MGET', 'a', 'b', 'c'], `*3\r\n${bulk('a')}${bulk('b')}${bulk('c')}`],
+    [['COMMAND', 'GETKEYS', 'MEMORY', 'USAGE', 'key'], `*1\r\n${bulk('key')}`],
+    [['COMMAND', 'GETKEYS', 'GET'], err("ERR wrong number of arguments for 'command|getkeys' command")],
+    [['COMMAND', 'GETKEYS', 'NOSUCH', 'x'], err('ERR Invalid command specified')],
+    [['COMMAND', 'GETKEYS', 'CONFIG', 'NOSUCH'], err('ERR Invalid command specified')],
+    [['COMMAND', 'GETKEYS', 'PING', 'x'], err('ERR The command has no key arguments')],
+    [['COMMAND', 'GETKEYS', 'GET', 'a', 'b'], err('ERR Invalid number of arguments specified for command')],
+    [['COMMAND', 'GETKEYSANDFLAGS', 'MEMORY', 'USAGE', 'key'], `*1\r\n*2\r\n${bulk('key')}*1\r\n+RO\r\n`],
+    [['COMMAND', 'GETKEYSANDFLAGS', 'GET', 'k'], `*1\r\n*2\r\n${bulk('k')}*2\r\n+RO\r\n+access\r\n`],
+  ];
+  await runRows(conn, rows);
+});
+
+test('differential: COMMAND INFO and GETKEYS against real redis-server', async () => {
+  if (!hasRedis) return;
+  const redis = await startRedis();
+  const real = await RawConnection.connect(redis.port);
+  try {
+    // rows whose metadata is copied from Redis's command table
+    const argvs: string[][] = [
+      ['COMMAND', 'INFO', 'get', 'echo', 'dbsize', 'info', 'time', 'lastsave', 'swapdb', 'flushall', 'flushdb', 'select', 'multi', 'exec'],
+      ['COMMAND', 'INFO', 'config|get', 'config|set', 'config|resetstat', 'client|id', 'client|list', 'client|info', 'command|count'],
+      ['COMMAND', 'INFO', 'slowlog|get', 'slowlog|len', 'latency|latest', 'latency|histogram', 'memory|usage', 'function|flush', 'shutdown', 'debug'],
+      ['COMMAND', 'INFO', 'hello', 'auth', 'quit', 'reset', 'nosuch'],
+      ['COMMAND', 'GETKEYS', 'memory', 'usage', 'k'], ['COMMAND', 'GETKEYS', 'nosuch'], ['COMMAND', 'GETKEYS', 'ping', 'x'],
+      ['COMMAND', 'GETKEYS', 'get', 'a', 'b'], ['COMMAND', 'GETKEYS', 'mget', 'a', 'b'], ['COMMAND', 'LIST', 'FILTERBY', 'module', 'm'],
+      ['COMMAND', 'LIST', 'FILTERBY', 'x', 'y'], ['COMMAND', 'DOCS', 'nosuch'], ['COMMAND', 'bogus'],
+    ];
+    for (const argv of argvs) {
+      conn.send(...argv);
+      real.send(...argv);
+      assert.is(await conn.readRaw(), await real.readRaw(), argv.join(' '));
+    }
+  } finally {
+    real.close();
+    await redis.stop();
+  }
+});
+
+test.run();
