@@ -12,6 +12,7 @@ import { Logger, type LogLevel } from './log';
 import { Propagation } from './propagation';
 import { ServerStats } from './stats';
 import { Watches } from './watch';
+import { obufLimits } from './config-values';
 import { Replication } from './replication';
 import { ReplicaRole } from './replica-of';
 import { dispatch } from '../commands';
@@ -88,6 +89,10 @@ export class Server {
     this.config.watch('maxclients', (v) => (this.maxClients = Number(v)));
     this.config.watch('replica-read-only', (v) => (this.replicaReadOnly = v === 'yes'));
     this.config.watch('repl-backlog-size', (v) => this.replication.resizeBacklog(Number(v)));
+    this.config.watch('client-output-buffer-limit', (v) => {
+      const { hard, soft, softSeconds } = obufLimits(v).slave;
+      this.replication.outputLimit = { hard: Number(hard), soft: Number(soft), softSeconds: Number(softSeconds) };
+    });
     this.stats.follow(this.config);
     this.keyspace.hooks = {
       modified: (db, key) => {

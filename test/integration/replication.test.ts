@@ -305,6 +305,103 @@ test('replica: after a lost link it reconnects, asks PSYNC <replid> <offset+1> a
   }
 });
 
+/** A scripted fake master: `onPsync` writes whatever the test wants after the handshake. */
+async function scriptedMaster(opts: { password?: string; onPsync: (s: net.Socket) => void }) {
+  const port = await freePort();
+  const received: string[][] = [];
+  const conns: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    conns.push(s);
+    const decoder = new FrameDecoder();
+    let authed = !opts.password;
+    s.on('error', () => {});
+    s.on('data', (d) => {
+      decoder.feed(d);
+      for (let f = decoder.next(request); f !== NEED_MORE; f = decoder.next(request)) {
+        received.push(f);
+        const name = f[0].toUpperCase();
+        if (name === 'AUTH') {
+          authed = f[f.length - 1] === opts.password;
+          s.write(authed ? '+OK\r\n' : '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+        } else if (!authed && name !== 'REPLCONF') s.write('-NOAUTH Authentication required.\r\n');
+        else if (name === 'PING') s.write('+PONG\r\n');
+        else if (name === 'REPLCONF' && f[1].toLowerCase() !== 'ack') s.write('+OK\r\n');
+        else if (name === 'PSYNC') opts.onPsync(s);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  running.push({ port, proc: null as any, output: () => '', stop: async () => { for (const c of conns) c.destroy(); server.close(); } });
+  return { port, received };
+}
+
+test('replica: masterauth is sent after NOAUTH; clients get -LOADING during the transfer; the old data stays until it is complete', async () => {
+  let master!: net.Socket;
+  const fake = await scriptedMaster({
+    password: 'sesame',
+    onPsync: (s) => {
+      master = s;
+      // header and half of the RDB now, the rest when the test says
+      s.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$${EMPTY_RDB_V11.length}\r\n`), EMPTY_RDB_V11.subarray(0, 40)]));
+    },
+  });
+  const replica = await toyredis(['--replicaof', `127.0.0.1 ${fake.port}`, '--masterauth', 'sesame']);
+  // A raw connection: ioredis would hold its commands back while INFO says loading:1, as it should.
+  const raw = await RawConnection.connect(replica.port);
+  const ask = async (...argv: string[]) => (raw.send(...argv), raw.read());
+  await eventually(async () => ((await ask('INFO', 'replication')) as any).value.includes('master_sync_in_progress:1'), 'transfer started');
+  assert.equal(fake.received.slice(0, 2), [['PING'], ['AUTH', 'sesame']]);
+  assert.equal(await ask('GET', 'x'), { kind: 'error', text: 'LOADING Redis is loading the dataset in memory' });
+  assert.match(((await ask('INFO', 'persistence')) as any).value, /loading:1/);
+  master.write(Buffer.concat([EMPTY_RDB_V11.subarray(40), encodeCommand(['SET', 'x', '1'])]));
+  await eventually(async () => JSON.stringify(await ask('GET', 'x')) === JSON.stringify({ kind: 'bulk', value: '1' }), 'loaded and streaming');
+  raw.close();
+});
+
+test('replica: expired keys read as absent but stay until the master DELs them; an ACK comes every second unasked', async () => {
+  let master!: net.Socket;
+  const fake = await scriptedMaster({
+    onPsync: (s) => {
+      master = s;
+      s.write(Buffer.concat([
+        Buffer.from(`+FULLRESYNC ${'b'.repeat(40)} 0\r\n$${EMPTY_RDB_V11.length}\r\n`), EMPTY_RDB_V11,
+        encodeCommand(['SET', 'gone', 'v', 'PXAT', '1000']), encodeCommand(['SET', 'kept', 'v']),
+      ]));
+    },
+  });
+  const replica = await toyredis(['--replicaof', `127.0.0.1 ${fake.port}`]);
+  const c = client(replica.port);
+  await eventually(async () => (await c.get('kept')) === 'v', 'stream applied');
+  assert.is(await c.get('gone'), null, 'logically expired');
+  assert.is(await c.dbsize(), 2, 'but not deleted by the replica');
+  master.write(encodeCommand(['DEL', 'gone']));
+  await eventually(async () => (await c.dbsize()) === 1, "deleted by the master's DEL");
+  const acksBefore = fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').length;
+  await eventually(() => fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').length >= acksBefore + 2, 'periodic ACKs', 5000);
+  const last = fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').at(-1)!;
+  const applied = [['SET', 'gone', 'v', 'PXAT', '1000'], ['SET', 'kept', 'v'], ['DEL', 'gone']];
+  assert.is(last[2], String(applied.reduce((n, argv) => n + encodeCommand(argv).length, 0)));
+});
+
+test('master: a replica that does not read is dropped at the output buffer limit; the master keeps serving', async () => {
+  const master = await toyredis();
+  const c = client(master.port);
+  await c.config('SET', 'client-output-buffer-limit', 'replica 1mb 0 0');
+  const r = await FakeReplica.connect(master.port);
+  r.send('PSYNC', '?', '-1');
+  await r.next(reply);
+  await r.rdb();
+  r.socket.pause(); // stops reading: the master's queue and socket buffer grow
+  const big = 'x'.repeat(64 * 1024);
+  let closed = false;
+  r.socket.on('close', () => (closed = true));
+  for (let i = 0; i < 200 && !closed; i++) await c.set(`k${i}`, big);
+  await eventually(async () => infoField(await c.info('replication'), 'connected_slaves') === '0', 'replica dropped');
+  assert.match(master.output(), /scheduled to be closed ASAP for overcoming of output buffer limits/);
+  assert.is(await c.get('k0'), big);
+  r.close();
+});
+
 test('toyredis master and toyredis replica: data, writes, WAIT, promotion', async () => {
   const master = await toyredis();
   const m = client(master.port);
