@@ -51,13 +51,16 @@ const hostname = (v: string) => {
   return /^[A-Za-z0-9.-]*$/.test(v) ? null : 'Hostnames may only contain alphanumeric characters, hyphens or dots';
 };
 
+/** A value toyredis cannot honour is refused rather than stored and ignored. */
+const unsupported = (value: string, why: string) => (v: string) => (v === value ? why : null);
+
 /** The line(s) a special parameter writes to the config file: its value as is, forced unless at the default. */
 const plainLine = (printed: string, spec: ParamSpec) => [{ line: printed, force: printed !== spec.default }];
 
 export const CONFIG_PARAMS: readonly ParamSpec[] = [
   // Bool configs
   bool('rdbchecksum', true, ['immutable']),
-  bool('daemonize', false, ['immutable']),
+  bool('daemonize', false, ['immutable'], { validate: unsupported('yes', 'daemonize yes is not supported: run toyredis under a supervisor instead') }),
   bool('io-threads-do-reads', false, ['debug', 'immutable']),
   bool('always-show-logo', false, ['immutable']),
   bool('protected-mode', true),
@@ -94,7 +97,7 @@ export const CONFIG_PARAMS: readonly ParamSpec[] = [
       : null),
   }),
   bool('syslog-enabled', false, ['immutable']),
-  bool('cluster-enabled', false, ['immutable']),
+  bool('cluster-enabled', false, ['immutable'], { validate: unsupported('yes', 'cluster mode is not supported by toyredis') }),
   bool('appendonly', false, ['denyLoading']),
   bool('cluster-allow-reads-when-down', false),
   bool('cluster-allow-pubsubshard-when-down', true),
@@ -110,7 +113,7 @@ export const CONFIG_PARAMS: readonly ParamSpec[] = [
 
   // String configs
   str('aclfile', '', ['immutable']),
-  str('unixsocket', null, ['immutable']),
+  str('unixsocket', null, ['immutable'], { validate: (v) => (v === '' ? null : 'unixsocket is not supported: toyredis listens on TCP only') }),
   str('pidfile', null, ['immutable']),
   str('replica-announce-ip', null, [], { alias: 'slave-announce-ip' }),
   str('masteruser', null, ['sensitive']),

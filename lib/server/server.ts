@@ -83,6 +83,7 @@ export class Server {
     this.startedAt = clock.now();
     this.replication = new Replication(this, () => randomHex(40));
     this.config.watch('loglevel', (v) => (this.log.level = v as LogLevel));
+    this.config.watch('logfile', (v) => (this.log.file = v));
     this.config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
     this.config.watch('client-query-buffer-limit', (v) => (this.queryBufferLimit = Number(v)));
     this.config.watch('timeout', (v) => (this.idleTimeoutSec = Number(v)));
@@ -314,6 +315,7 @@ export class Server {
   }
 
   private onData(client: Client, chunk: Buffer): void {
+    this.stats.readsProcessed++;
     client.bytesIn += chunk.length;
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = this.clock.now();
@@ -378,6 +380,7 @@ export class Server {
     if (!out) return;
     client.bytesOut += out.length;
     this.stats.netOutputBytes += out.length;
+    this.stats.writesProcessed++;
     if (!client.socket.destroyed) client.socket.write(out);
   }
 

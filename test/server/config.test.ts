@@ -163,6 +163,11 @@ test('startup directives: immutable allowed, multi-word values split, save lines
   c.setAtStartup('list-max-ziplist-entries', '5'); // deprecated in 7.0: accepted and ignored
   assert.throws(() => c.setAtStartup('no-such-thing', 'x'), (e: Error) => e instanceof ConfigError && e.message === 'Bad directive or wrong number of arguments');
   assert.throws(() => c.setAtStartup('replicaof', 'host abc'), (e: Error) => e.message === 'Invalid master port');
+  // what toyredis cannot do is refused at startup instead of being stored and ignored
+  for (const [name, value] of [['daemonize', 'yes'], ['cluster-enabled', 'yes'], ['unixsocket', '/tmp/toy.sock']]) {
+    assert.throws(() => c.setAtStartup(name, value), /not supported/, name);
+  }
+  c.setAtStartup('daemonize', 'no');
 });
 
 test('CONFIG GET: patterns list names and aliases, hidden ones only by exact name, names as asked', () => {
