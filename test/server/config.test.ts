@@ -241,6 +241,14 @@ test('CONFIG commands over the wire', async () => {
     await runRows(conn, [[['CONFIG', 'SET', 'proto-max-bulk-len', '2mb', 'maxclients', '5', 'loglevel', 'debug', 'timeout', '7'], OK]]);
     assert.is(srv.server.limits.maxBulkLen, 2 * 1024 * 1024);
     assert.is(srv.server.log.level, 'debug');
+    await runRows(conn, [[['CONFIG', 'SET', 'maxclients', '1'], OK]]);
+    const refused = await RawConnection.connect(srv.port);
+    assert.is(await refused.readRaw(), err('ERR max number of clients reached'));
+    refused.close();
+    // timeout: the cron closes a client idle for longer (the fake clock stands in for the wait)
+    await runRows(conn, [[['CONFIG', 'SET', 'timeout', '1', 'hz', '100'], OK]]);
+    srv.clock.advance(2000);
+    assert.ok(await conn.waitClosed(5000));
   } finally {
     conn.close();
     await srv.close();
