@@ -19,6 +19,7 @@ import { clientCommands } from './client';
 import { commandCommands } from './command';
 import { transactionCommands } from './transaction';
 import { replicationCommands } from './replication';
+import { setCommands } from './set';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -84,6 +85,7 @@ export const commandTable = new CommandTable([
   ...commandCommands,
   ...transactionCommands,
   ...replicationCommands,
+  ...setCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../server/log';
 import { Keyspace, NO_EXPIRY } from '../store/keyspace';
+import { DEFAULT_MAX_INTSET_ENTRIES, SetValue } from '../store/set';
 import type { Value } from '../store/types';
 import { RdbError } from './errors';
 import { RdbReader, type RdbEntry, type RdbItem, type RdbValue } from './parse';
@@ -44,7 +45,21 @@ type Parsed = Exclude<RdbValue, string>;
  * How a parsed collection becomes a keyspace value: each type toyredis learns to hold adds its row here (and
  * its encoder in write.ts). A type with no row is counted and skipped.
  */
-const builders: { [T in Parsed['type']]?: (v: Extract<Parsed, { type: T }>) => Value } = {};
+const builders: { [T in Parsed['type']]?: (v: Extract<Parsed, { type: T }>) => Value } = {
+  set: (v) => buildSet(v.members),
+};
+
+/**
+ * A set encoded as Redis 7.0 would after loading it (an intset while all integers and few enough, against the
+ * default set-max-intset-entries: the loader does not see the config). A repeated member is corruption.
+ */
+function buildSet(members: readonly string[]): SetValue {
+  const s = new SetValue();
+  for (const m of members) {
+    if (!s.add(m, DEFAULT_MAX_INTSET_ENTRIES)) throw new RdbError('Duplicate set members detected');
+  }
+  return s;
+}
 
 function build(v: Parsed): Value | undefined {
   const make = builders[v.type] as ((v: Parsed) => Value) | undefined;

@@ -5,6 +5,7 @@
  */
 import type { Keyspace } from '../store/keyspace';
 import { Snapshot } from '../store/snapshot';
+import { intsetBlob, type SetValue } from '../store/set';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
 import { update as crcUpdate } from './crc64';
@@ -180,7 +181,8 @@ function canonicalInt32(s: string): number | null {
  * hold adds its row here, in the plain encodings every Redis version loads (list 1, set 2, hash 4, zset 5).
  */
 interface ValueEncoder {
-  rdbType: number;
+  /** The type byte, or how to pick it when it follows the value's encoding (an intset set is type 11). */
+  rdbType: number | ((value: Value) => number);
   write(w: ChunkWriter, value: Value, compress: boolean): void;
 }
 
@@ -193,6 +195,16 @@ function encoderOf(value: Value): ValueEncoder {
 
 const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
   string: { rdbType: op.RDB_TYPE_STRING, write: (w, v, compress) => w.string(v as string, compress) },
+  // As 7.0 writes them: an intset as its blob (type 11), any other set as a count and its members (type 2).
+  set: {
+    rdbType: (v) => ((v as SetValue).isIntset ? op.RDB_TYPE_SET_INTSET : op.RDB_TYPE_SET),
+    write: (w, v, compress) => {
+      const s = v as SetValue;
+      if (s.isIntset) return w.string(intsetBlob(s).toString('latin1'), compress);
+      w.length(s.size);
+      for (const m of s.members()) w.string(m, compress);
+    },
+  },
 };
 
 function writeEntry(w: ChunkWriter, key: string, value: Value, expiresAt: number, compress: boolean): void {
@@ -201,7 +213,7 @@ function writeEntry(w: ChunkWriter, key: string, value: Value, expiresAt: number
     w.u8(op.RDB_OPCODE_EXPIRETIME_MS);
     w.int64le(expiresAt);
   }
-  w.u8(encoder.rdbType);
+  w.u8(typeof encoder.rdbType === 'number' ? encoder.rdbType : encoder.rdbType(value));
   w.string(key, compress);
   encoder.write(w, value, compress);
 }

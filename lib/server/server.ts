@@ -160,7 +160,8 @@ export class Server {
     let actualPort = port;
     for (const spec of bindAddrs) {
       const optional = spec.startsWith('-'); // Redis's "-::1": skip quietly if the address is unavailable
-      const host = optional ? spec.slice(1) : spec;
+      const named = optional ? spec.slice(1) : spec;
+      const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named; // redis.conf's wildcards
       const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
       try {
         await new Promise<void>((resolve, reject) => {

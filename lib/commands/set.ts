@@ -1,0 +1,413 @@
+/**
+ * Set commands (t_set.c) and SSCAN. The value lives in lib/store/set.ts; here are lookups, replies and
+ * propagation: SPOP goes out as SREM (several, in one MULTI, when it pops a count), a whole-set SPOP as DEL.
+ */
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import { array, bulk, int, NIL, ONE, set, ZERO, type Reply } from '../protocol/reply';
+import type { Db, Entry } from '../store/keyspace';
+import { compileGlob, type Glob } from '../store/glob';
+import { SetValue } from '../store/set';
+import type { ArgCursor } from './args';
+import type { CommandContext, CommandSpec } from './types';
+
+const SET = ['@set'] as const;
+const ONE_KEY = { first: 1, last: 1, step: 1 };
+const ALL_KEYS = { first: 1, last: -1, step: 1 };
+
+export const setCommands: readonly CommandSpec[] = [
+  { name: 'SADD', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Add one or more members to a set', syntax: 'key member [member ...]', complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.', acl: SET, run: saddCommand },
+  { name: 'SREM', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Remove one or more members from a set', syntax: 'key member [member ...]', complexity: 'O(N) where N is the number of members to be removed.', acl: SET, run: sremCommand },
+  { name: 'SCARD', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Get the number of members in a set', syntax: 'key', complexity: 'O(1)', acl: SET, run: scardCommand },
+  { name: 'SISMEMBER', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Determine if a given value is a member of a set', syntax: 'key member', complexity: 'O(1)', acl: SET, run: sismemberCommand },
+  { name: 'SMISMEMBER', arity: -3, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'set', since: '6.2.0', summary: 'Returns the membership associated with the given elements for a set', syntax: 'key member [member ...]', complexity: 'O(N) where N is the number of elements being checked for membership', acl: SET, run: smismemberCommand },
+  { name: 'SMEMBERS', arity: 2, flags: ['readonly'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Get all the members in a set', syntax: 'key', complexity: 'O(N) where N is the set cardinality.', acl: SET, run: smembersCommand },
+  { name: 'SRANDMEMBER', arity: -2, flags: ['readonly'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Get one or multiple random members from a set', syntax: 'key [count]', complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.', acl: SET, run: srandmemberCommand },
+  { name: 'SPOP', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Remove and return one or multiple random members from a set', syntax: 'key [count]', complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.', acl: SET, run: spopCommand },
+  { name: 'SMOVE', arity: 4, flags: ['write', 'fast'], keys: { first: 1, last: 2, step: 1 }, group: 'set', since: '1.0.0', summary: 'Move a member from one set to another', syntax: 'source destination member', complexity: 'O(1)', acl: SET, run: smoveCommand },
+  { name: 'SINTER', arity: -2, flags: ['readonly'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Intersect multiple sets', syntax: 'key [key ...]', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sinterCommand },
+  { name: 'SINTERCARD', arity: -3, flags: ['readonly', 'movablekeys'], group: 'set', since: '7.0.0', summary: 'Intersect multiple sets and return the cardinality of the result', syntax: 'numkeys key [key ...] [LIMIT limit]', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sintercardCommand },
+  { name: 'SINTERSTORE', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Intersect multiple sets and store the resulting set in a key', syntax: 'destination key [key ...]', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sinterstoreCommand },
+  { name: 'SUNION', arity: -2, flags: ['readonly'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Add multiple sets', syntax: 'key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffCommand(ctx, args, 'union') },
+  { name: 'SUNIONSTORE', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Add multiple sets and store the resulting set in a key', syntax: 'destination key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffStoreCommand(ctx, args, 'union') },
+  { name: 'SDIFF', arity: -2, flags: ['readonly'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Subtract multiple sets', syntax: 'key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffCommand(ctx, args, 'diff') },
+  { name: 'SDIFFSTORE', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Subtract multiple sets and store the resulting set in a key', syntax: 'destination key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffStoreCommand(ctx, args, 'diff') },
+  { name: 'SSCAN', arity: -3, flags: ['readonly'], keys: ONE_KEY, group: 'set', since: '2.8.0', summary: 'Incrementally iterate Set elements', syntax: 'key cursor [MATCH pattern] [COUNT count]', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: SET, run: sscanCommand },
+];
+
+const ERR_COUNT_NOT_POSITIVE = 'ERR value is out of range, must be positive';
+const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
+const ERR_TOO_MANY_NUMKEYS = "ERR Number of keys can't be greater than number of args";
+const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+const ERR_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+/** LONG_MAX: SRANDMEMBER refuses -2^63, whose absolute value a long cannot hold. */
+const LONG_MAX = 9223372036854775807n;
+
+/** The set at `key`, undefined if absent; WRONGTYPE if the key holds another type. `read` counts hits/misses. */
+export function getSet(db: Db, key: string, read = true): SetValue | undefined {
+  const e = read ? db.lookupRead(key) : db.lookup(key);
+  return e === undefined ? undefined : setOf(e);
+}
+
+function setOf(e: Entry): SetValue {
+  if (!(e.value instanceof SetValue)) fail(ERR_WRONGTYPE);
+  return e.value as SetValue;
+}
+
+/** set-max-intset-entries, read at each write so CONFIG SET takes effect at once. */
+const maxIntset = (ctx: CommandContext): number => ctx.server.config.getNumber('set-max-intset-entries');
+
+/**
+ * Redis counts one change per member (server.dirty += added); the keyspace counted one already for the key
+ * (set, delete or signalModified), so `n - 1` more. rdb_changes_since_last_save and save points see it.
+ */
+function countChanges(ctx: CommandContext, n: number): void {
+  if (n > 1) ctx.server.keyspace.dirty += n - 1;
+}
+
+const members = (values: readonly string[]): Reply[] => values.map((m) => bulk(m));
+
+// SADD key member [member ...]
+function saddCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), toAdd = args.rest();
+  const db = ctx.db, max = maxIntset(ctx);
+  const existing = getSet(db, key, false);
+  if (existing === undefined) {
+    const s = new SetValue();
+    for (const m of toAdd) s.add(m, max);
+    db.set(key, s);
+    countChanges(ctx, s.size);
+    return int(s.size);
+  }
+  if (toAdd.every((m) => existing.has(m))) return ZERO;
+  db.beforeInPlaceChange(key);
+  let added = 0;
+  for (const m of toAdd) if (existing.add(m, max)) added++;
+  db.signalModified(key);
+  countChanges(ctx, added);
+  return int(added);
+}
+
+// SREM key member [member ...]
+function sremCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), toRemove = args.rest();
+  const db = ctx.db;
+  const s = getSet(db, key, false);
+  if (s === undefined || !toRemove.some((m) => s.has(m))) return ZERO;
+  db.beforeInPlaceChange(key);
+  let deleted = 0;
+  for (const m of toRemove) {
+    if (s.delete(m)) deleted++;
+    if (s.size === 0) break;
+  }
+  if (s.size === 0) db.delete(key);
+  else db.signalModified(key);
+  countChanges(ctx, deleted);
+  return int(deleted);
+}
+
+// SCARD key
+function scardCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  return int(getSet(db, args.nextKey())?.size ?? 0);
+}
+
+// SISMEMBER key member
+function sismemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const s = getSet(db, args.nextKey());
+  return s?.has(args.next()) ? ONE : ZERO;
+}
+
+// SMISMEMBER key member [member ...]
+function smismemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const s = getSet(db, args.nextKey());
+  return array(args.rest().map((m) => (s?.has(m) ? ONE : ZERO))); // no key: an empty set, all zeros
+}
+
+// SMEMBERS key
+function smembersCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const s = getSet(db, args.nextKey());
+  return set(s ? members(s.members()) : []);
+}
+
+// SRANDMEMBER key [count]
+function srandmemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  if (args.remaining > 1) fail(ERR_SYNTAX);
+  if (!args.hasMore) {
+    const s = getSet(db, key);
+    return s ? bulk(s.random()) : NIL;
+  }
+  const n = args.nextInt64();
+  if (n < -LONG_MAX) fail(ERR_SRANDMEMBER_RANGE);
+  const s = getSet(db, key);
+  if (s === undefined || n == 0) return array([]);
+  // A negative count may repeat members: draw each one independently, in random order.
+  if (n < 0 || n == 1) {
+    const count = n < 0 ? -Number(n) : 1;
+    const out: Reply[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = bulk(s.random());
+    return array(out);
+  }
+  const count = Number(n);
+  if (count >= s.size) return array(members(s.members()));
+  return array(members(s.randomDistinct(count)));
+}
+
+// SPOP key [count]
+function spopCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  if (args.remaining > 1) fail(ERR_SYNTAX);
+  if (args.hasMore) return spopWithCount(ctx, key, args.nextInt64(ERR_COUNT_NOT_POSITIVE));
+  const db = ctx.db;
+  const s = getSet(db, key, false);
+  if (s === undefined) return NIL;
+  const m = s.random();
+  db.beforeInPlaceChange(key);
+  s.delete(m);
+  if (s.size === 0) db.delete(key);
+  else db.signalModified(key);
+  ctx.rewrite = ['SREM', key, m];
+  return bulk(m);
+}
+
+/** Pop many: SPOP_MOVE_STRATEGY_MUL in t_set.c. When few members stay, draw those that stay instead. */
+const MOVE_STRATEGY_MUL = 5;
+
+// SPOP key count
+function spopWithCount(ctx: CommandContext, key: string, n: number | bigint): Reply {
+  if (n < 0) fail(ERR_COUNT_NOT_POSITIVE);
+  const db = ctx.db;
+  const e = db.lookup(key);
+  if (e === undefined) return set([]);
+  const s = setOf(e);
+  if (n == 0) return set([]);
+  const size = s.size;
+  if (n >= size) {
+    // The whole set, as SUNION of it would list it; replicas just delete the key.
+    const all = SetValue.of(s.members(), maxIntset(ctx)).members();
+    db.delete(key);
+    countChanges(ctx, size);
+    ctx.rewrite = ['DEL', key];
+    return set(members(all));
+  }
+  const count = Number(n);
+  const remaining = size - count;
+  let popped: string[];
+  if (remaining * MOVE_STRATEGY_MUL > count) {
+    popped = new Array(count);
+    db.beforeInPlaceChange(key);
+    for (let i = 0; i < count; i++) {
+      popped[i] = s.random();
+      s.delete(popped[i]);
+    }
+    db.signalModified(key);
+  } else {
+    // What stays becomes a new set (and may so return to an intset); the rest is popped in the old set's order.
+    const kept = SetValue.of(s.randomDistinct(remaining), maxIntset(ctx));
+    popped = s.members().filter((m) => !kept.has(m));
+    db.set(key, kept, e.expiresAt);
+  }
+  countChanges(ctx, count);
+  // Each popped member goes to replicas as its own SREM; several are wrapped in MULTI/EXEC (propagation.ts).
+  ctx.rewrite = null;
+  for (const m of popped) ctx.server.propagation.also(db.id, ['SREM', key, m]);
+  return set(members(popped));
+}
+
+// SMOVE source destination member
+function smoveCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const srcKey = args.nextKey(), dstKey = args.nextKey(), member = args.next();
+  const db = ctx.db;
+  const srcEntry = db.lookup(srcKey), dstEntry = db.lookup(dstKey);
+  if (srcEntry === undefined) return ZERO;
+  const src = setOf(srcEntry);
+  const dst = dstEntry === undefined ? undefined : setOf(dstEntry);
+  if (src === dst) return src.has(member) ? ONE : ZERO;
+  if (!src.has(member)) return ZERO;
+  db.beforeInPlaceChange(srcKey);
+  src.delete(member);
+  if (src.size === 0) db.delete(srcKey);
+  else db.signalModified(srcKey);
+  if (dst === undefined) {
+    db.set(dstKey, SetValue.of([member], maxIntset(ctx)));
+  } else if (!dst.has(member)) {
+    // only a real addition touches the destination (its WATCHers stay valid otherwise)
+    db.beforeInPlaceChange(dstKey);
+    dst.add(member, maxIntset(ctx));
+    db.signalModified(dstKey);
+  }
+  return ONE;
+}
+
+/**
+ * The sets named by `keys` as read lookups: undefined for a missing key. WRONGTYPE if any holds another type,
+ * checked for every key before any work.
+ */
+function lookupSets(db: Db, keys: readonly string[]): (SetValue | undefined)[] {
+  return keys.map((k) => getSet(db, k));
+}
+
+/**
+ * sinterGenericCommand(): the members of the smallest set that all the others hold, in the smallest set's
+ * order. Sets of equal size keep their argument order (Redis's qsort leaves them so), which shows in replies.
+ */
+function* intersection(sets: readonly SetValue[]): Generator<string> {
+  const [first, ...rest] = [...sets].sort((a, b) => a.size - b.size);
+  const others = rest.filter((s) => s !== first);
+  for (const m of first.members()) if (others.every((s) => s.has(m))) yield m;
+}
+
+// SINTER key [key ...]
+function sinterCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const sets = lookupSets(db, args.rest());
+  if (sets.includes(undefined)) return set([]); // intersecting with an empty set
+  return set(members([...intersection(sets as SetValue[])]));
+}
+
+// SINTERCARD numkeys key [key ...] [LIMIT limit]
+function sintercardCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const numkeys = args.nextInt64(ERR_NUMKEYS);
+  if (numkeys < 1) fail(ERR_NUMKEYS);
+  if (numkeys > args.remaining) fail(ERR_TOO_MANY_NUMKEYS);
+  const keys: string[] = [];
+  for (let i = Number(numkeys); i > 0; i--) keys.push(args.nextKey());
+  let limit = 0; // no limit
+  while (args.hasMore) {
+    if (keyword(args.next()) === 'LIMIT' && args.hasMore) {
+      const v = args.nextInt64(ERR_LIMIT_NEGATIVE);
+      if (v < 0) fail(ERR_LIMIT_NEGATIVE);
+      limit = Number(v);
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  const sets = lookupSets(db, keys);
+  if (sets.includes(undefined)) return ZERO;
+  let n = 0;
+  for (const _ of intersection(sets as SetValue[])) if (++n === limit) break;
+  return int(n);
+}
+
+// SINTERSTORE destination key [key ...]
+function sinterstoreCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const dst = args.nextKey();
+  const sets = lookupSets(ctx.db, args.rest());
+  const result = new SetValue();
+  if (!sets.includes(undefined)) {
+    const max = maxIntset(ctx);
+    for (const m of intersection(sets as SetValue[])) result.add(m, max);
+  }
+  return store(ctx, dst, result);
+}
+
+/** The result of a *STORE command replaces `dst` (without its TTL), or deletes it when empty. */
+function store(ctx: CommandContext, dst: string, result: SetValue): Reply {
+  if (result.size === 0) {
+    ctx.db.delete(dst);
+    return ZERO;
+  }
+  ctx.db.set(dst, result);
+  return int(result.size);
+}
+
+type SetOp = 'union' | 'diff';
+
+/**
+ * sunionDiffGenericCommand(): the result is built as a new set (so an all-integer result is an intset, which
+ * lists its members in numeric order). SDIFF picks Redis's algorithm by estimated work, because the two can
+ * leave the stored result with different encodings.
+ */
+function unionDiff(ctx: CommandContext, keys: readonly string[], op: SetOp): SetValue {
+  const sets = lookupSets(ctx.db, keys);
+  const max = maxIntset(ctx);
+  const result = new SetValue();
+  if (op === 'union') {
+    for (const s of sets) if (s) for (const m of s.members()) result.add(m, max);
+    return result;
+  }
+  const [first, ...rest] = sets;
+  if (first === undefined || rest.includes(first)) return result; // nothing to subtract from, or A - A
+  const others = rest.filter((s): s is SetValue => s !== undefined);
+  const oneWork = Math.floor((first.size * (others.length + 1)) / 2);
+  const twoWork = others.reduce((n, s) => n + s.size, first.size);
+  if (oneWork <= twoWork) {
+    // Algorithm 1: each member of the first set that no other set holds (biggest sets are asked first).
+    others.sort((a, b) => b.size - a.size);
+    for (const m of first.members()) if (!others.some((s) => s.has(m))) result.add(m, max);
+  } else {
+    // Algorithm 2: the first set, less every member of the others.
+    for (const m of first.members()) result.add(m, max);
+    for (const s of others) {
+      for (const m of s.members()) result.delete(m);
+      if (result.size === 0) break;
+    }
+  }
+  return result;
+}
+
+// SUNION key [key ...] / SDIFF key [key ...]
+function sunionDiffCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Reply {
+  return set(members(unionDiff(ctx, args.rest(), op).members()));
+}
+
+// SUNIONSTORE destination key [key ...] / SDIFFSTORE destination key [key ...]
+function sunionDiffStoreCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Reply {
+  const dst = args.nextKey();
+  return store(ctx, dst, unionDiff(ctx, args.rest(), op));
+}
+
+/** An option keyword, compared as strcasecmp() does: ASCII case folded only, and a NUL byte ends it. */
+function keyword(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return (nul < 0 ? arg : arg.slice(0, nul)).replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
+/**
+ * parseScanCursorOrReply(): strtoul() in base 10 over the whole argument. "" is 0, a sign is accepted and
+ * "-1" wraps to 2^64-1; past 2^64-1 or stray characters are refused.
+ */
+function parseCursor(text: string): number {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) text = text.slice(0, nul);
+  if (text === '') return 0;
+  if (!/^[+-]?[0-9]+$/.test(text)) fail('ERR invalid cursor');
+  const negative = text[0] === '-';
+  const magnitude = BigInt(negative || text[0] === '+' ? text.slice(1) : text);
+  if (magnitude > U64_MAX) fail('ERR invalid cursor');
+  return Number(negative && magnitude !== 0n ? U64_MAX + 1n - magnitude : magnitude);
+}
+const U64_MAX = 2n ** 64n - 1n;
+
+/** What SSCAN answers for a key that does not exist (shared.emptyscan). */
+const EMPTY_SCAN = array([bulk('0'), array([])]);
+
+// SSCAN key cursor [MATCH pattern] [COUNT count]
+function sscanCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const cursor = parseCursor(args.next());
+  const s = getSet(db, key);
+  if (s === undefined) return EMPTY_SCAN; // options are not even looked at
+  let count = 10;
+  let match: Glob | null = null;
+  while (args.hasMore) {
+    const opt = keyword(args.next());
+    if (opt === 'COUNT' && args.hasMore) {
+      count = args.nextInt(ERR_NOT_INTEGER);
+      if (count < 1) fail(ERR_SYNTAX);
+    } else if (opt === 'MATCH' && args.hasMore) {
+      const pattern = args.next();
+      match = pattern === '*' ? null : compileGlob(pattern);
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  let found: string[];
+  let next = 0;
+  if (s.isIntset) {
+    found = s.members(); // a compact encoding is returned whole, with cursor 0
+  } else {
+    found = [];
+    next = s.scan(cursor, count, (m) => found.push(m));
+  }
+  if (match !== null) found = found.filter((m) => match!.test(m));
+  return array([bulk(String(next)), array(members(found))]);
+}
