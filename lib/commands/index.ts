@@ -13,6 +13,7 @@ import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import { connectionCommands } from './connection';
 import { stringCommands } from './string';
+import { bitopsCommands } from './bitops';
 import { genericCommands } from './generic';
 import { serverCommands } from './server';
 import { clientCommands } from './client';
@@ -79,6 +80,7 @@ export class CommandTable {
 export const commandTable = new CommandTable([
   ...connectionCommands,
   ...stringCommands,
+  ...bitopsCommands,
   ...genericCommands,
   ...serverCommands,
   ...clientCommands,
