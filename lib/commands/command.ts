@@ -93,7 +93,8 @@ function commandInfo(c: Command): Reply {
     set(aclCategories(c).map((cat) => simple(`@${cat}`))),
     set((extras(c).tips ?? []).map((t) => bulk(t))),
     keySpecs(c),
-    array(c.subs ? [...c.subs.values()].map(commandInfo) : []),
+    // no subcommands is an empty *set* (addReplyCommandSubCommands), which RESP3 tells apart from an array
+    c.subs ? array([...c.subs.values()].map(commandInfo)) : set([]),
   ]);
 }
 

@@ -100,6 +100,11 @@ test('COMMAND, COUNT, INFO, LIST', async () => {
     [['COMMAND', 'NOSUCH'], err("ERR unknown subcommand 'NOSUCH'. Try COMMAND HELP.")],
     [['COMMAND', 'HELP'], /^\*21\r\n\+COMMAND <subcommand> /],
   ]);
+  conn.send('HELLO', '3');
+  await conn.read();
+  await runRows(conn, [[['COMMAND', 'INFO', 'dbsize'], /~2\r\n\$25\r\nrequest_policy:all_shards\r\n\$23\r\nresponse_policy:agg_sum\r\n~0\r\n~0\r\n$/]]);
+  conn.send('HELLO', '2');
+  await conn.read();
   const listed = items(await call('COMMAND', 'LIST')).map(value);
   assert.is(listed.length, [...commandTable.everything()].length);
   assert.ok(listed.includes('client|list') && listed.includes('get'));
