@@ -133,6 +133,8 @@ for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
 const CHUNK = 64 * 1024;
 const scratch = Buffer.allocUnsafeSlow(CHUNK);
 const scratchWords = new Int32Array(scratch.buffer, scratch.byteOffset, CHUNK / 4);
+const ZERO_RUN = '\0'.repeat(CHUNK);
+const ONE_RUN = '\xff'.repeat(CHUNK);
 
 /** Set bits in bytes [from, to) of s. */
 function popcount(s: string, from: number, to: number): number {
@@ -163,9 +165,12 @@ function firstByteNot(s: string, from: number, to: number, skip: number): number
     return -1;
   }
   const skipWord = skip === 0 ? 0 : -1;
+  const run = skip === 0 ? ZERO_RUN : ONE_RUN;
   for (let pos = from; pos < to; pos += CHUNK) {
     const n = Math.min(CHUNK, to - pos);
-    scratch.latin1Write(s.slice(pos, pos + n), 0);
+    const piece = s.slice(pos, pos + n);
+    if (piece === (n === CHUNK ? run : run.slice(0, n))) continue; // V8 compares strings natively, with no copy
+    scratch.latin1Write(piece, 0);
     const words = n >> 2;
     let w = 0;
     while (w < words && scratchWords[w] === skipWord) w++;
@@ -324,33 +329,35 @@ function bitopCommand(ctx: CommandContext, args: ArgCursor): Reply {
 
 type BitOp = 'AND' | 'OR' | 'XOR' | 'NOT';
 
-/** The result of `op` over the sources, each zero-padded to maxlen; 32 bits at a time where all have bytes. */
+/** The result of `op` over the sources, each zero-padded to maxlen, 32 bits at a time. */
 function bitop(op: BitOp, sources: string[], maxlen: number): Buffer {
-  const res = Buffer.alloc(maxlen);
+  const res = Buffer.from(new ArrayBuffer(maxlen)); // zeroed, and aligned for the word view
+  const resWords = new Int32Array(res.buffer, 0, maxlen >> 2);
   res.latin1Write(sources[0], 0);
   if (op === 'NOT') {
-    for (let i = 0; i < maxlen; i++) res[i] = ~res[i];
+    for (let w = 0; w < resWords.length; w++) resWords[w] = ~resWords[w];
+    for (let i = resWords.length * 4; i < maxlen; i++) res[i] = ~res[i];
     return res;
   }
-  const resWords = new Int32Array(res.buffer, res.byteOffset, res.byteOffset % 4 === 0 ? maxlen >> 2 : 0);
   for (let k = 1; k < sources.length; k++) {
-    const src = Buffer.allocUnsafeSlow(sources[k].length);
-    src.latin1Write(sources[k], 0);
-    const len = src.length;
-    const words = Math.min(resWords.length, len >> 2);
-    const srcWords = new Int32Array(src.buffer, 0, words);
-    let i = 0;
-    if (op === 'AND') {
-      for (; i < words; i++) resWords[i] &= srcWords[i];
-      for (i *= 4; i < len; i++) res[i] &= src[i];
-      res.fill(0, len); // past its end a source is zeros
-    } else if (op === 'OR') {
-      for (; i < words; i++) resWords[i] |= srcWords[i];
-      for (i *= 4; i < len; i++) res[i] |= src[i];
-    } else {
-      for (; i < words; i++) resWords[i] ^= srcWords[i];
-      for (i *= 4; i < len; i++) res[i] ^= src[i];
+    const src = sources[k];
+    for (let pos = 0; pos < src.length; pos += CHUNK) {
+      const n = Math.min(CHUNK, src.length - pos);
+      scratch.latin1Write(src.slice(pos, pos + n), 0);
+      const base = pos >> 2, words = n >> 2;
+      let w = 0, i = words * 4;
+      if (op === 'AND') {
+        for (; w < words; w++) resWords[base + w] &= scratchWords[w];
+        for (; i < n; i++) res[pos + i] &= scratch[i];
+      } else if (op === 'OR') {
+        for (; w < words; w++) resWords[base + w] |= scratchWords[w];
+        for (; i < n; i++) res[pos + i] |= scratch[i];
+      } else {
+        for (; w < words; w++) resWords[base + w] ^= scratchWords[w];
+        for (; i < n; i++) res[pos + i] ^= scratch[i];
+      }
     }
+    if (op === 'AND') res.fill(0, src.length); // past its end a source is zeros
   }
   return res;
 }
