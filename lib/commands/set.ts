@@ -64,7 +64,7 @@ function countChanges(ctx: CommandContext, n: number): void {
   if (n > 1) ctx.server.keyspace.dirty += n - 1;
 }
 
-const members = (values: readonly string[]): Reply[] => values.map((m) => bulk(m));
+const bulks = (values: readonly string[]): Reply[] => values.map((m) => bulk(m));
 
 // SADD key member [member ...]
 function saddCommand(ctx: CommandContext, args: ArgCursor): Reply {
@@ -125,7 +125,7 @@ function smismemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
 // SMEMBERS key
 function smembersCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const s = getSet(db, args.nextKey());
-  return set(s ? members(s.members()) : []);
+  return set(s ? bulks(s.members()) : []);
 }
 
 // SRANDMEMBER key [count]
@@ -148,8 +148,8 @@ function srandmemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
     return array(out);
   }
   const count = Number(n);
-  if (count >= s.size) return array(members(s.members()));
-  return array(members(s.randomDistinct(count)));
+  if (count >= s.size) return array(bulks(s.members()));
+  return array(bulks(s.randomDistinct(count)));
 }
 
 // SPOP key [count]
@@ -187,7 +187,7 @@ function spopWithCount(ctx: CommandContext, key: string, n: number | bigint): Re
     db.delete(key);
     countChanges(ctx, size);
     ctx.rewrite = ['DEL', key];
-    return set(members(all));
+    return set(bulks(all));
   }
   const count = Number(n);
   const remaining = size - count;
@@ -210,7 +210,7 @@ function spopWithCount(ctx: CommandContext, key: string, n: number | bigint): Re
   // Each popped member goes to replicas as its own SREM; several are wrapped in MULTI/EXEC (propagation.ts).
   ctx.rewrite = null;
   for (const m of popped) ctx.server.propagation.also(db.id, ['SREM', key, m]);
-  return set(members(popped));
+  return set(bulks(popped));
 }
 
 // SMOVE source destination member
@@ -260,7 +260,7 @@ function* intersection(sets: readonly SetValue[]): Generator<string> {
 function sinterCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const sets = lookupSets(db, args.rest());
   if (sets.includes(undefined)) return set([]); // intersecting with an empty set
-  return set(members([...intersection(sets as SetValue[])]));
+  return set(bulks([...intersection(sets as SetValue[])]));
 }
 
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
@@ -346,7 +346,7 @@ function unionDiff(ctx: CommandContext, keys: readonly string[], op: SetOp): Set
 
 // SUNION key [key ...] / SDIFF key [key ...]
 function sunionDiffCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Reply {
-  return set(members(unionDiff(ctx, args.rest(), op).members()));
+  return set(bulks(unionDiff(ctx, args.rest(), op).members()));
 }
 
 // SUNIONSTORE destination key [key ...] / SDIFFSTORE destination key [key ...]
@@ -409,5 +409,5 @@ function sscanCommand({ db }: CommandContext, args: ArgCursor): Reply {
     next = s.scan(cursor, count, (m) => found.push(m));
   }
   if (match !== null) found = found.filter((m) => match!.test(m));
-  return array([bulk(String(next)), array(members(found))]);
+  return array([bulk(String(next)), array(bulks(found))]);
 }

@@ -12,6 +12,12 @@ export const DEFAULT_MAX_INTSET_ENTRIES = 512;
 /** Redis caps the intset limit at 2^30 entries whatever the config says (intset internals). */
 const INTSET_HARD_LIMIT = 1 << 30;
 
+/**
+ * How many slots one SSCAN call may step over per member asked for. Redis allows COUNT * 10 dict buckets; an
+ * empty slot here is one array read, far cheaper than a bucket, so a sparse table is crossed in fewer calls.
+ */
+const SCAN_STEPS_PER_MEMBER = 1000;
+
 /** isSdsRepresentableAsLongLong(): the canonical decimal of an int64, which an intset can hold. */
 export function isIntsetMember(s: string): boolean {
   return parseInteger(s) !== null;
@@ -158,14 +164,16 @@ export class SetValue implements Collection {
   }
 
   /**
-   * Visit slots from `cursor` on until `count` members were seen, `count * 10` slots were stepped over (Redis's
-   * bound on a sparse table) or the end; returns the next cursor, 0 when done. A member keeps its slot for life
-   * and a freed slot only goes to a new member, so every member present for a whole scan is visited.
+   * Visit slots from `cursor` on until `count` members were seen, `count * SCAN_STEPS_PER_MEMBER` slots were
+   * stepped over, or the end; returns the next cursor, 0 when done. A member keeps its slot for life and a freed
+   * slot only goes to a new member, so every member present for a whole scan is visited. The table does not
+   * shrink (that would move members), so after mass removals the step bound keeps each call short.
    */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
     const slots = this.slots;
+    const maxSteps = count * SCAN_STEPS_PER_MEMBER;
     let i = cursor, seen = 0;
-    for (let stepped = 0; i < slots.length && seen < count && stepped < count * 10; i++, stepped++) {
+    for (let stepped = 0; i < slots.length && seen < count && stepped < maxSteps; i++, stepped++) {
       const m = slots[i];
       if (m !== undefined) {
         seen++;

@@ -169,7 +169,6 @@ test('SRANDMEMBER: one member, counts, negative counts, errors', async () => {
   }
   const repeated: string[] = await cmd('SRANDMEMBER', 'big', '-200');
   assert.is(repeated.length, 200);
-  assert.ok(new Set(repeated).size < 50 || true);
   for (const m of repeated) assert.ok(members.includes(m));
   await cmd('SADD', 'ints', '3', '1', '2');
   assert.equal(await cmd('SRANDMEMBER', 'ints', '10'), ['1', '2', '3'], 'the whole intset, in its order');
