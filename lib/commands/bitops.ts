@@ -48,9 +48,13 @@ function bitOffset(ctx: CommandContext, arg: string, bits = 0): number {
   const byIndex = bits > 0 && arg.charCodeAt(0) === 35; // '#'
   const v = parseInteger(byIndex ? arg.slice(1) : arg);
   if (v === null) fail(ERR_BIT_OFFSET);
-  let offset = BigInt(v!);
-  if (byIndex) offset = BigInt.asIntN(64, offset * BigInt(bits));
-  if (offset < 0n || (!ctx.client.isMaster && offset >> 3n >= BigInt(ctx.server.limits.maxBulkLen))) fail(ERR_BIT_OFFSET);
+  const offset = byIndex ? BigInt.asIntN(64, BigInt(v!) * BigInt(bits)) : v!;
+  if (offset < 0) fail(ERR_BIT_OFFSET);
+  if (!ctx.client.isMaster) {
+    const maxBulkLen = ctx.server.limits.maxBulkLen;
+    const byte = typeof offset === 'number' ? Math.floor(offset / 8) : offset >> 3n;
+    if (byte >= maxBulkLen) fail(ERR_BIT_OFFSET);
+  }
   return Number(offset); // only inexact past 2^53 bits, far beyond any string we can hold
 }
 
