@@ -9,18 +9,19 @@ import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { parseInteger } from '../store/numbers';
 import type { ArgCursor } from './args';
 import { getString } from './string';
+import { withDocs } from './docs';
 import type { CommandContext, CommandSpec } from './types';
 
 const BIT = ['@bitmap'] as const;
 const KEY1 = { first: 1, last: 1, step: 1 };
 
 export const bitopsCommands: readonly CommandSpec[] = [
-  { name: 'SETBIT', arity: 4, flags: ['write', 'denyoom'], keys: KEY1, group: 'bitmap', since: '2.2.0', summary: 'Sets or clears the bit at offset in the string value stored at key', syntax: 'key offset value', complexity: 'O(1)', acl: BIT, run: setbitCommand },
+  withDocs({ name: 'SETBIT', arity: 4, flags: ['write', 'denyoom'], keys: KEY1, group: 'bitmap', since: '2.2.0', summary: 'Sets or clears the bit at offset in the string value stored at key', syntax: 'key offset value', complexity: 'O(1)', acl: BIT, run: setbitCommand, keyFlags: ['RW', 'access', 'update'] }),
   { name: 'GETBIT', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'bitmap', since: '2.2.0', summary: 'Returns the bit value at offset in the string value stored at key', syntax: 'key offset', complexity: 'O(1)', acl: BIT, run: getbitCommand },
   { name: 'BITCOUNT', arity: -2, flags: ['readonly'], keys: KEY1, group: 'bitmap', since: '2.6.0', summary: 'Count set bits in a string', syntax: 'key [start end [BYTE | BIT]]', complexity: 'O(N)', acl: BIT, run: bitcountCommand },
   { name: 'BITPOS', arity: -3, flags: ['readonly'], keys: KEY1, group: 'bitmap', since: '2.8.7', summary: 'Find first bit set or clear in a string', syntax: 'key bit [start [end [BYTE | BIT]]]', complexity: 'O(N)', acl: BIT, run: bitposCommand },
   { name: 'BITOP', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, group: 'bitmap', since: '2.6.0', summary: 'Perform bitwise operations between strings', syntax: 'operation destkey key [key ...]', complexity: 'O(N)', acl: BIT, run: bitopCommand },
-  { name: 'BITFIELD', arity: -2, flags: ['write', 'denyoom'], keys: KEY1, group: 'bitmap', since: '3.2.0', summary: 'Perform arbitrary bitfield integer operations on strings', syntax: 'key [<GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment>> ...]', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, false) },
+  withDocs({ name: 'BITFIELD', arity: -2, flags: ['write', 'denyoom'], keys: KEY1, group: 'bitmap', since: '3.2.0', summary: 'Perform arbitrary bitfield integer operations on strings', syntax: 'key [<GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment>> ...]', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, false), keyFlags: ['RW', 'access', 'update', 'variable_flags'] }),
   { name: 'BITFIELD_RO', arity: -2, flags: ['readonly', 'fast'], keys: KEY1, group: 'bitmap', since: '6.0.0', summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD', syntax: 'key [GET encoding offset [GET encoding offset ...]]', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, true) },
 ];
 
