@@ -139,16 +139,16 @@ function srandmemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
   }
   const n = args.nextInt64();
   if (n < -LONG_MAX) fail(ERR_SRANDMEMBER_RANGE);
+  const count = Number(n); // exact up to 2^53, and any set is smaller than that
   const s = getSet(db, key);
-  if (s === undefined || n == 0) return array([]);
+  if (s === undefined || count === 0) return array([]);
   // A negative count may repeat members: draw each one independently, in random order.
-  if (n < 0 || n == 1) {
-    const count = n < 0 ? -Number(n) : 1;
-    const out: Reply[] = new Array(count);
-    for (let i = 0; i < count; i++) out[i] = bulk(s.random());
+  if (count < 0 || count === 1) {
+    const draws = Math.abs(count);
+    const out: Reply[] = new Array(draws);
+    for (let i = 0; i < draws; i++) out[i] = bulk(s.random());
     return array(out);
   }
-  const count = Number(n);
   if (count >= s.size) return array(bulks(s.members()));
   return array(bulks(s.randomDistinct(count)));
 }
@@ -157,7 +157,7 @@ function srandmemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
 function spopCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
   if (args.remaining > 1) fail(ERR_SYNTAX);
-  if (args.hasMore) return spopWithCount(ctx, key, args.nextInt64(ERR_COUNT_NOT_POSITIVE));
+  if (args.hasMore) return spopWithCount(ctx, key, Number(args.nextInt64(ERR_COUNT_NOT_POSITIVE)));
   const db = ctx.db;
   const s = getSet(db, key, false);
   if (s === undefined) return NIL;
@@ -174,15 +174,15 @@ function spopCommand(ctx: CommandContext, args: ArgCursor): Reply {
 const MOVE_STRATEGY_MUL = 5;
 
 // SPOP key count
-function spopWithCount(ctx: CommandContext, key: string, n: number | bigint): Reply {
-  if (n < 0) fail(ERR_COUNT_NOT_POSITIVE);
+function spopWithCount(ctx: CommandContext, key: string, count: number): Reply {
+  if (count < 0) fail(ERR_COUNT_NOT_POSITIVE);
   const db = ctx.db;
   const e = db.lookup(key);
   if (e === undefined) return set([]);
   const s = setOf(e);
-  if (n == 0) return set([]);
+  if (count === 0) return set([]);
   const size = s.size;
-  if (n >= size) {
+  if (count >= size) {
     // The whole set, as SUNION of it would list it; replicas just delete the key.
     const all = SetValue.of(s.members(), maxIntset(ctx)).members();
     db.delete(key);
@@ -190,7 +190,6 @@ function spopWithCount(ctx: CommandContext, key: string, n: number | bigint): Re
     ctx.rewrite = ['DEL', key];
     return set(bulks(all));
   }
-  const count = Number(n);
   const remaining = size - count;
   let popped: string[];
   if (remaining * MOVE_STRATEGY_MUL > count) {
