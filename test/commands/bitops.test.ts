@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { hasRedis, startRedis, tempDir } from '../helpers/servers';
 import type { Collection } from '../../lib/store/types';
 
 const test = suite('commands/bitops');
@@ -34,7 +34,8 @@ function plantList(key: string): void {
 const value = (key: string) => srv.server.keyspace.dbs[0].peek(key)?.value;
 
 test.before.each(async () => {
-  srv = await startInProcess();
+  // A directory of its own and no save points: no RDB file from elsewhere is loaded, none is left behind.
+  srv = await startInProcess({ config: [['dir', tempDir('toyredis-bitops-')], ['save', '']] });
   conn = await srv.connect();
   plantList('alist');
   propagated = [];
@@ -132,6 +133,21 @@ test('SETBIT past what V8 can hold is refused, not attempted', async () => {
     [['BITFIELD', 'k', 'GET', 'u4', '8388604', 'SET', 'u4', '8388605', '0'], ints(1, 2)], // only the start is checked
     [['STRLEN', 'k'], int(1048577)],
   ]);
+});
+
+test('offsets past proto-max-bulk-len are accepted from our master', async () => {
+  await runRows(conn, [[['CONFIG', 'SET', 'proto-max-bulk-len', '1048576'], OK]]);
+  const [client] = srv.server.clients.values();
+  client.isMaster = true; // the link a replica applies its master's stream on: mustObeyClient() in Redis
+  await runRows(conn, [
+    [['SETBIT', 'k', '8388608', '1'], int(0)],
+    [['STRLEN', 'k'], int(1048577)],
+    [['GETBIT', 'k', '8388608'], int(1)],
+    [['BITFIELD', 'k', 'SET', 'u8', '#1048577', '255', 'GET', 'u8', '#1048577'], ints(0, 255)],
+    [['SETBIT', 'k', '-1', '1'], BAD_OFFSET],
+  ]);
+  client.isMaster = false;
+  await runRows(conn, [[['GETBIT', 'k', '8388608'], BAD_OFFSET]]);
 });
 
 test('BITCOUNT', async () => {
