@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { startServer, type ServerHandle, type ServerOptions } from '../../lib/server/server';
 import { FakeClock } from './clock';
 import { RawConnection } from './raw';
+import { tempDir } from './servers';
 
 export interface InProcess extends ServerHandle {
   clock: FakeClock;
@@ -13,10 +14,15 @@ export interface InProcess extends ServerHandle {
   connect(): Promise<RawConnection>;
 }
 
+/**
+ * Persistence is off and files go to a fresh temp dir unless the test says otherwise (`options.config` entries
+ * come after these defaults, so they win): a test never reads or writes the working directory's dump.rdb.
+ */
 export async function startInProcess(options: ServerOptions = {}): Promise<InProcess> {
   const clock = new FakeClock();
   const logs: string[] = [];
-  const handle = await startServer({ port: 0, bind: '127.0.0.1', clock, logSink: (l) => logs.push(l), ...options });
+  const config: [string, string][] = [['dir', tempDir('toyredis-inproc-')], ['save', ''], ['appendonly', 'no'], ...(options.config ?? [])] as [string, string][];
+  const handle = await startServer({ port: 0, bind: '127.0.0.1', clock, logSink: (l) => logs.push(l), ...options, config });
   return { ...handle, clock, logs, connect: () => RawConnection.connect(handle.port) };
 }
 
