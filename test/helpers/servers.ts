@@ -85,10 +85,13 @@ function launch(cmd: string, args: string[], port: number, cwd?: string): Promis
   });
 }
 
-/** node dist/toyredis.js on a free port, with extra command-line arguments. */
+/**
+ * node dist/toyredis.js on a free port, with extra command-line arguments. It runs in a fresh temp dir unless
+ * told otherwise, so whatever it saves (dump.rdb on shutdown, an AOF) never lands in the checkout.
+ */
 export async function startToyredis(args: string[] = [], opts: { cwd?: string } = {}): Promise<RunningServer> {
   const port = await freePort();
-  return launch(process.execPath, [TOYREDIS, '--port', String(port), ...args], port, opts.cwd);
+  return launch(process.execPath, [TOYREDIS, '--port', String(port), ...args], port, opts.cwd ?? tempDir('toyredis-run-'));
 }
 
 export const redisServerPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
