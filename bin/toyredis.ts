@@ -1,6 +1,7 @@
 /** toyredis: command line → options → startServer(). Errors a user can cause end in one line and exit 1. */
 import { CliError, parseCommandLine, USAGE, type MachinesRequest } from '../lib/server/cli';
 import { ConfigError } from '../lib/server/config';
+import { FatalStartupError, type ShutdownFlags } from '../lib/server/persistence';
 import { ListenError, REDIS_VERSION, startServer, VERSION, type ServerHandle } from '../lib/server/server';
 
 async function main(): Promise<void> {
@@ -35,11 +36,18 @@ async function main(): Promise<void> {
   for (const line of inspection?.banner() ?? []) server.log.notice(line);
   server.log.notice('Ready to accept connections tcp');
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopping) {
+      if (signal !== 'SIGINT') return;
+      server.log.warning('You insist... exiting now.');
+      process.exit(1);
+    }
     stopping = true;
     server.log.warning(`Received ${signal} scheduling shutdown...`);
-    server.shutdown().finally(() => process.exit(0));
+    // shutdown-on-sigint / shutdown-on-sigterm: `default` saves when save points are set, as SHUTDOWN does
+    const words = server.config.get(signal === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm').split(' ');
+    const flags: ShutdownFlags = { save: words.includes('save'), nosave: words.includes('nosave'), now: words.includes('now'), force: words.includes('force') };
+    if (!server.shutdown(flags)) stopping = false; // the final save failed: keep serving, as Redis does
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -55,6 +63,7 @@ async function machines(request: MachinesRequest): Promise<void> {
 }
 
 main().catch((e) => {
+  if (e instanceof FatalStartupError) process.exit(1); // the server already logged why, as Redis does
   if (e instanceof CliError || e instanceof ConfigError || e instanceof ListenError || e?.name === 'MachinesError' || e?.name === 'RelayListenError') {
     process.stderr.write(`toyredis: ${e.message}\n`);
   } else {

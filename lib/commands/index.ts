@@ -20,6 +20,7 @@ import { clientCommands } from './client';
 import { commandCommands } from './command';
 import { transactionCommands } from './transaction';
 import { replicationCommands } from './replication';
+import { persistenceCommands } from './persistence';
 import { setCommands } from './set';
 
 export class CommandTable {
@@ -87,6 +88,7 @@ export const commandTable = new CommandTable([
   ...commandCommands,
   ...transactionCommands,
   ...replicationCommands,
+  ...persistenceCommands,
   ...setCommands,
 ]);
 

@@ -301,24 +301,21 @@ function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
 function shutdownCommand({ server }: CommandContext, args: ArgCursor): Reply | Deferred {
-  let save = false, nosave = false, abort = false, other = false;
+  let save = false, nosave = false, now = false, force = false, abort = false;
   while (args.hasMore) {
     const opt = args.nextUpper();
     if (opt === 'NOSAVE') nosave = true;
     else if (opt === 'SAVE') save = true;
-    else if (opt === 'NOW' || opt === 'FORCE') other = true;
+    else if (opt === 'NOW') now = true;
+    else if (opt === 'FORCE') force = true;
     else if (opt === 'ABORT') abort = true;
     else fail(ERR_SYNTAX);
   }
-  if ((abort && (save || nosave || other)) || (save && nosave)) fail(ERR_SYNTAX);
-  // shutdown is immediate here (no replicas to wait for, nothing to save), so none is ever in progress
+  if ((abort && (save || nosave || now || force)) || (save && nosave)) fail(ERR_SYNTAX);
+  // shutdown is immediate here (replicas are not waited for), so none is ever in progress
   if (abort) fail('ERR No shutdown in progress.');
-  if (save) {
-    server.log.warning('Saving the final RDB snapshot is not supported yet: refusing SHUTDOWN SAVE.');
-    fail('ERR Errors trying to SHUTDOWN. Check logs.');
-  }
-  if (!nosave && server.config.get('save') !== '') server.log.warning('Not saving a final RDB snapshot: persistence is not implemented yet.');
-  void server.shutdown();
+  // the final save (when save points are set, or SAVE) happens now; if it fails the server keeps running
+  if (!server.shutdown({ save, nosave, now, force })) fail('ERR Errors trying to SHUTDOWN. Check logs.');
   return NO_REPLY;
 }
 

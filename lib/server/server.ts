@@ -15,6 +15,8 @@ import { Watches } from './watch';
 import { obufLimits } from './config-values';
 import { Replication } from './replication';
 import { ReplicaRole } from './replica-of';
+import { Persistence, type ShutdownFlags } from './persistence';
+import { Aof } from './aof';
 import { dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { Keyspace, type Clock, systemClock } from '../store/keyspace';
@@ -57,6 +59,9 @@ export class Server {
   readonly writer = new ReplyWriter();
   readonly watches = new Watches();
   readonly replication: Replication;
+  /** RDB files (load at start, SAVE, BGSAVE, save points) and the append-only file. */
+  readonly persistence: Persistence;
+  readonly aof: Aof;
   /** Set while this server is a replica (REPLICAOF host port); null on a master. */
   replicaRole: ReplicaRole | null = null;
   readonly startedAt: number;
@@ -82,6 +87,8 @@ export class Server {
     this.keyspace = new Keyspace(clock);
     this.startedAt = clock.now();
     this.replication = new Replication(this, () => randomHex(40));
+    this.aof = new Aof(this);
+    this.persistence = new Persistence(this);
     this.config.watch('loglevel', (v) => (this.log.level = v as LogLevel));
     this.config.watch('logfile', (v) => (this.log.file = v));
     this.config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
@@ -259,6 +266,7 @@ export class Server {
         this.lastReplicationCron = now;
         this.replication.cron(this.config.getNumber('repl-ping-replica-period'), this.config.getNumber('repl-timeout'));
       }
+      this.persistence.cron();
     } catch (e) {
       this.log.warning(`cron failed: ${(e as Error).stack ?? e}`);
     }
@@ -382,6 +390,7 @@ export class Server {
     client.bytesOut += out.length;
     this.stats.netOutputBytes += out.length;
     this.stats.writesProcessed++;
+    this.aof.writePending(); // no reply leaves before the writes it acknowledges are in the AOF (and fsynced: always)
     if (!client.socket.destroyed) client.socket.write(out);
   }
 
@@ -404,6 +413,7 @@ export class Server {
   unblock(client: Client, reply: Reply): void {
     if (client.mode !== 'blocked') return;
     client.send({ type: 'client.unblock' });
+    this.aof.writePending();
     client.push(reply);
     if (client.decoder.buffered > 0) setImmediate(() => this.processInput(client));
   }
@@ -429,6 +439,7 @@ export class Server {
     this.replicaRole?.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    this.persistence.close();
     // stop accepting, then drop the clients: a listener's close callback waits until its connections are gone
     const closed = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     this.listeners = [];
@@ -448,12 +459,22 @@ export class Server {
     this.becomeReplicaOf(host, Number(port));
   }
 
-  /** SHUTDOWN / SIGTERM: stop serving and let the process owner exit. */
-  async shutdown(): Promise<void> {
+  /**
+   * SHUTDOWN / SIGTERM (prepareForShutdown, finishShutdown): persistence first (background saves stopped, the AOF
+   * fsynced, the final RDB saved when due), then stop serving and let the process owner exit. Returns false, still
+   * serving, when that final save failed without FORCE.
+   */
+  shutdown(flags: ShutdownFlags = {}): boolean {
     this.log.warning('User requested shutdown...');
-    await this.close();
-    this.log.warning('Redis is now ready to exit, bye bye...');
-    this.onShutdown?.();
+    if (!this.persistence.prepareShutdown(flags)) {
+      this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      return false;
+    }
+    void this.close().then(() => {
+      this.log.warning('Redis is now ready to exit, bye bye...');
+      this.onShutdown?.();
+    });
+    return true;
   }
 }
 
@@ -490,8 +511,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }
   if (options.port !== undefined) server.config.set('port', String(options.port));
   if (options.bind !== undefined) server.config.set('bind', options.bind);
+  server.persistence.loadAtStart(); // before listening: no client ever sees a partly loaded dataset
   const bind = server.config.get('bind').split(/\s+/).filter(Boolean);
-  await server.listen(server.config.getNumber('port'), bind.length ? bind : ['0.0.0.0', '-::']);
+  try {
+    await server.listen(server.config.getNumber('port'), bind.length ? bind : ['0.0.0.0', '-::']);
+  } catch (e) {
+    server.persistence.close();
+    throw e;
+  }
   server.boundTo = bind.join(' ');
   // port 0 asked for any free port: CONFIG GET port answers with the one we got
   if (server.config.get('port') !== String(server.port)) server.config.set('port', String(server.port));
