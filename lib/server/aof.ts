@@ -21,7 +21,8 @@ import { RdbLoader } from '../rdb/load';
 import type { Keyspace } from '../store/keyspace';
 import { NO_EXPIRY } from '../store/keyspace';
 import { Snapshot, type SnapshotRecord } from '../store/snapshot';
-import type { TypeName } from '../store/types';
+import type { TypeName, Value } from '../store/types';
+import type { SetValue } from '../store/set';
 import { Client } from './client';
 import { quoteRepr } from './config-values';
 import {
@@ -161,12 +162,23 @@ export class AofManifest {
   }
 }
 
+/** AOF_REWRITE_ITEMS_PER_CMD: a collection is rebuilt by commands of at most this many items each. */
+const ITEMS_PER_COMMAND = 64;
+
+/** `items` as `[name, key, ...batch]` commands of at most ITEMS_PER_COMMAND items each. */
+function batched(name: string, key: string, items: string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < items.length; i += ITEMS_PER_COMMAND) out.push([name, key, ...items.slice(i, i + ITEMS_PER_COMMAND)]);
+  return out;
+}
+
 /**
  * How a value is written as commands in an AOF-format base (aof-use-rdb-preamble no), as rewriteAppendOnlyFileRio
- * does; each type toyredis learns to hold adds its row (lists as RPUSH, sets as SADD, … in batches of 64 items).
+ * does; each type toyredis learns to hold adds its row (lists as RPUSH, hashes as HMSET, zsets as ZADD).
  */
-const rewriters: Partial<Record<TypeName, (key: string, value: unknown) => string[][]>> = {
+const rewriters: Partial<Record<TypeName, (key: string, value: Value) => string[][]>> = {
   string: (key, value) => [['SET', key, value as string]],
+  set: (key, value) => batched('SADD', key, (value as SetValue).members()),
 };
 
 function rewriteRecord(r: SnapshotRecord): Buffer[] {

@@ -456,6 +456,23 @@ test('BGREWRITEAOF with aof-use-rdb-preamble no writes a base of commands', asyn
   assert.ok(base.endsWith(resp('SELECT', '4') + resp('SET', 'b', '2')));
 });
 
+test('a base of commands rebuilds a set with SADD, at most 64 members a command', async () => {
+  const dir = tempDir();
+  const srv = await start(dir, [['aof-use-rdb-preamble', 'no']]);
+  const conn = await srv.connect();
+  const members = Array.from({ length: 100 }, (_, i) => `m${i}`);
+  await runRows(conn, [[['SADD', 's', ...members], ':100\r\n'], [['BGREWRITEAOF'], '+Background append only file rewriting started\r\n']]);
+  await until(async () => (await persistenceInfo(conn)).get('aof_rewrite_in_progress') === '0', 'the rewrite');
+  const base = read(dir, 'appendonly.aof.2.base.aof');
+  assert.is(base.split('\r\nSADD\r\n').length - 1, 2);
+  assert.ok(base.includes('*66\r\n$4\r\nSADD\r\n$1\r\ns\r\n'));
+  assert.ok(base.includes('*38\r\n$4\r\nSADD\r\n$1\r\ns\r\n'));
+  await srv.close();
+  running.splice(running.indexOf(srv), 1);
+  const again = await start(dir, [['aof-use-rdb-preamble', 'no']]);
+  await runRows(await again.connect(), [[['SCARD', 's'], ':100\r\n'], [['SISMEMBER', 's', 'm99'], ':1\r\n']]);
+});
+
 test('CONFIG SET appendonly yes at run time rewrites first; writes meanwhile are kept; no turns it off', async () => {
   const dir = tempDir();
   const srv = await start(dir, [['appendonly', 'no']]);
