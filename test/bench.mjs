@@ -1,9 +1,12 @@
 // Benchmark: redis-benchmark against the built toyredis and (when installed) real redis-server, in the same run,
 // on free loopback ports. Throughput of SET/GET/INCR with 50 clients, 50 clients pipelining 16, and 1 client;
-// then memory per key after loading 1,000,000 16-byte keys with 32-byte values. Prints a table, or JSON (--json).
-// Options: --json, --seconds S (target duration of a row, default 2), --keys N (memory test keys, default 1000000).
+// then memory per key after loading 1,000,000 16-byte keys with 32-byte values; then persistence with the same
+// 1,000,000 keys in both: SAVE, loading the file at start, and the longest PING stall while BGSAVE runs.
+// Prints a table, or JSON (--json). Options: --json, --seconds S (target duration of a row, default 2), --keys N
+// (memory test keys, default 1000000), --persist-keys N (persistence keys, default 1000000), --only a,b (sections
+// to run: throughput, memory, persistence; default all).
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +29,9 @@ const option = (name, fallback) => {
 const asJson = args.includes('--json');
 const rowSeconds = option('--seconds', 2);
 const memoryKeys = Math.round(option('--keys', 1_000_000));
+const persistKeys = Math.round(option('--persist-keys', 1_000_000));
+const onlyAt = args.indexOf('--only');
+const sections = new Set(onlyAt >= 0 ? String(args[onlyAt + 1]).split(',') : ['throughput', 'memory', 'persistence']);
 const log = (...a) => (asJson ? console.error(...a) : console.log(...a));
 
 const MODES = [
@@ -80,7 +86,7 @@ async function launch(name, cmd, cmdArgs, port) {
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
   await waitForPort(port, proc, () => out);
-  return { name, port, proc };
+  return { name, port, proc, output: () => out };
 }
 
 async function startToyredis() {
@@ -155,16 +161,174 @@ async function requestsFor(server, mode) {
   return Math.max(n, 5000);
 }
 
+// ---- persistence: the same 1,000,000 keys in both servers ----
+
+/** xorshift32: the same pseudo-random values in every run and in both servers. */
+function valueMaker() {
+  let x = 2463534242;
+  const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/';
+  return () => {
+    let v = '';
+    for (let i = 0; i < 32; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      v += chars[(x >>> 0) & 63];
+    }
+    return v;
+  };
+}
+
+/** Write `n` keys `key:<12 digits>` with 32-byte values, pipelined in batches, waiting for every +OK. */
+function fillKeys(port, n) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const next = valueMaker();
+    const batch = 10_000;
+    let written = 0, expectedBytes = 0, received = 0;
+    const sendBatch = () => {
+      const parts = [];
+      const end = Math.min(n, written + batch);
+      for (; written < end; written++) {
+        const key = `key:${String(written).padStart(12, '0')}`;
+        parts.push(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$32\r\n${next()}\r\n`);
+      }
+      expectedBytes += parts.length * 5; // +OK\r\n
+      s.write(parts.join(''));
+    };
+    s.on('connect', sendBatch);
+    s.on('data', (d) => {
+      received += d.length;
+      if (received < expectedBytes) return;
+      if (written < n) return sendBatch();
+      s.destroy();
+      resolve();
+    });
+    s.on('error', reject);
+  });
+}
+
+/** One persistent connection answering request() in order (PING timing, INFO polling). */
+function lineClient(port) {
+  const s = net.connect(port, '127.0.0.1');
+  let buf = '';
+  const waiting = [];
+  s.on('data', (d) => {
+    buf += d.toString('latin1');
+    for (;;) {
+      const w = waiting[0];
+      if (!w) return;
+      const m = /^\$(\d+)\r\n/.exec(buf);
+      const size = m ? m[0].length + Number(m[1]) + 2 : buf.indexOf('\r\n') + 2;
+      if (size < 2 || buf.length < size) return;
+      waiting.shift();
+      w(buf.slice(0, size));
+      buf = buf.slice(size);
+    }
+  });
+  const ready = new Promise((resolve, reject) => (s.once('connect', resolve), s.once('error', reject)));
+  return {
+    async request(...argv) {
+      await ready;
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        s.write(`*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+      });
+    },
+    close: () => s.destroy(),
+  };
+}
+
+/**
+ * BGSAVE while one client PINGs in a loop (one PING in flight, each timed) and another polls INFO until the save
+ * is done. The longest PING round trip is the longest the server stopped answering because of the save.
+ */
+async function bgsaveStall(port) {
+  const pinger = lineClient(port);
+  const watcher = lineClient(port);
+  for (let i = 0; i < 200; i++) await pinger.request('PING'); // warm, so the first timed PING is not a cold one
+  const started = performance.now();
+  const reply = await watcher.request('BGSAVE');
+  if (!reply.startsWith('+Background saving started')) throw new Error(`BGSAVE: ${reply}`);
+  let done = false;
+  const poll = (async () => {
+    while (!(await watcher.request('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0')) await new Promise((r) => setTimeout(r, 10));
+    done = true;
+  })();
+  let longest = 0, pings = 0;
+  while (!done) {
+    const t = performance.now();
+    await pinger.request('PING');
+    longest = Math.max(longest, performance.now() - t);
+    pings++;
+  }
+  await poll;
+  const total = performance.now() - started;
+  pinger.close();
+  watcher.close();
+  return { bgsave_ms: total, ping_max_ms: longest, pings };
+}
+
+/** Start the server on `dir` (loading its dump.rdb if any): toyredis or redis-server, no save points, no AOF. */
+async function startIn(name, dir) {
+  const port = await freePort();
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  return name === 'toyredis' ? launch(name, process.execPath, [TOYREDIS, ...common], port) : launch(name, REDIS_SERVER, common, port);
+}
+
+function stopProcess(server) {
+  return new Promise((resolve) => {
+    if (server.proc.exitCode !== null || server.proc.signalCode !== null) return resolve();
+    server.proc.once('exit', () => resolve());
+    server.proc.kill('SIGKILL');
+  });
+}
+
+/** SAVE, BGSAVE with the PING stall, then a restart on the saved file, for one kind of server. */
+async function persistenceRun(name) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-persist-${name}-`));
+  tempDirs.push(dir);
+  const first = await startIn(name, dir);
+  log(`${name}: writing ${persistKeys} keys for the persistence test`);
+  await fillKeys(first.port, persistKeys);
+  const keys = await dbsize(first.port);
+  let t = performance.now();
+  const saved = await command(first.port, 'SAVE');
+  const saveMs = performance.now() - t;
+  if (!saved.startsWith('+OK')) throw new Error(`${name} SAVE: ${saved}`);
+  const fileBytes = statSync(path.join(dir, 'dump.rdb')).size;
+  log(`${name}: BGSAVE with a PING loop`);
+  const stall = await bgsaveStall(first.port);
+  await stopProcess(first);
+  t = performance.now();
+  const second = await startIn(name, dir);
+  // Redis listens before it loads (and answers -LOADING meanwhile), toyredis after: wait for the log line
+  let loaded = null;
+  for (let i = 0; i < 60_000 && !(loaded = /DB loaded from disk: ([\d.]+) seconds/.exec(second.output())); i++) {
+    if (second.proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const readyMs = performance.now() - t;
+  if (!loaded) throw new Error(`${name} did not log its load:\n${second.output()}`);
+  const keysAfter = await dbsize(second.port);
+  await stopProcess(second);
+  if (keysAfter !== keys) throw new Error(`${name} loaded ${keysAfter} keys of ${keys}`);
+  return { keys, file_bytes: fileBytes, save_ms: saveMs, load_ms: Number(loaded[1]) * 1000, start_to_ready_ms: readyMs, ...stall };
+}
+
 // ---- the run ----
 
 async function main() {
   if (!REDIS_BENCHMARK) throw new Error('redis-benchmark is not installed');
-  const servers = [await startToyredis()];
-  if (REDIS_SERVER) servers.push(await startRedis());
-  else log('redis-server is not installed: toyredis only');
+  const servers = [];
+  if (sections.has('throughput') || sections.has('memory')) {
+    servers.push(await startToyredis());
+    if (REDIS_SERVER) servers.push(await startRedis());
+    else log('redis-server is not installed: toyredis only');
+  }
 
   const rows = [];
-  for (const mode of MODES) {
+  for (const mode of sections.has('throughput') ? MODES : []) {
     const perServer = {};
     for (const server of servers) {
       const n = await requestsFor(server, mode);
@@ -185,7 +349,7 @@ async function main() {
   }
 
   const memory = {};
-  for (const server of servers) {
+  for (const server of sections.has('memory') ? servers : []) {
     await command(server.port, 'FLUSHALL');
     const before = await rssBytes(server);
     log(`${server.name}: loading ${memoryKeys} keys`);
@@ -195,23 +359,58 @@ async function main() {
     const after = await rssBytes(server);
     memory[server.name] = { keys, rss_before: before, rss_after: after, bytes_per_key: (after - before) / keys };
   }
-  const memoryRatio = memory.redis ? memory.toyredis.bytes_per_key / memory.redis.bytes_per_key : null;
+  const memoryRatio = memory.redis && memory.toyredis ? memory.toyredis.bytes_per_key / memory.redis.bytes_per_key : null;
+  // the throughput/memory servers hold a million keys: free them before the persistence part starts its own
+  for (const server of servers.splice(0)) await stopProcess(server);
+
+  const persistence = {};
+  if (sections.has('persistence')) {
+    persistence.toyredis = await persistenceRun('toyredis');
+    if (REDIS_SERVER) persistence.redis = await persistenceRun('redis');
+  }
+  const pRatio = (field) => (persistence.redis && persistence.toyredis ? persistence.toyredis[field] / persistence.redis[field] : null);
 
   if (asJson) {
-    console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, memory, memory_ratio: memoryRatio }, null, 2));
+    console.log(JSON.stringify({
+      date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, memory, memory_ratio: memoryRatio,
+      persistence, persistence_ratios: { save: pRatio('save_ms'), load: pRatio('load_ms') },
+    }, null, 2));
     return;
   }
   const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-  const table = [['row', 'toyredis rps', 'redis rps', 'ratio', 'p50 toy ms', 'p50 redis ms']];
-  for (const r of rows) table.push([r.row, fmt(r.toyredis.rps), fmt(r.redis?.rps), fmt(r.ratio, 2), fmt(r.toyredis.p50_ms, 3), fmt(r.redis?.p50_ms, 3)]);
-  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  console.log();
-  for (const row of table) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  console.log();
-  for (const [name, m] of Object.entries(memory)) {
-    console.log(`${name.padEnd(8)}  ${fmt(m.keys)} keys, RSS ${fmt(m.rss_before / 1048576, 1)} MB -> ${fmt(m.rss_after / 1048576, 1)} MB: ${fmt(m.bytes_per_key)} bytes per key`);
+  const printTable = (table) => {
+    const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+    console.log();
+    for (const row of table) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  };
+  if (rows.length) {
+    const table = [['row', 'toyredis rps', 'redis rps', 'ratio', 'p50 toy ms', 'p50 redis ms']];
+    for (const r of rows) table.push([r.row, fmt(r.toyredis.rps), fmt(r.redis?.rps), fmt(r.ratio, 2), fmt(r.toyredis.p50_ms, 3), fmt(r.redis?.p50_ms, 3)]);
+    printTable(table);
   }
-  if (memoryRatio !== null) console.log(`memory ratio toyredis/redis: ${fmt(memoryRatio, 2)}`);
+  if (Object.keys(memory).length) {
+    console.log();
+    for (const [name, m] of Object.entries(memory)) {
+      console.log(`${name.padEnd(8)}  ${fmt(m.keys)} keys, RSS ${fmt(m.rss_before / 1048576, 1)} MB -> ${fmt(m.rss_after / 1048576, 1)} MB: ${fmt(m.bytes_per_key)} bytes per key`);
+    }
+    if (memoryRatio !== null) console.log(`memory ratio toyredis/redis: ${fmt(memoryRatio, 2)}`);
+  }
+  if (persistence.toyredis) {
+    const toy = persistence.toyredis, real = persistence.redis;
+    const table = [[`persistence, ${fmt(toy.keys)} keys`, 'toyredis', 'redis', 'ratio']];
+    const row = (label, field, d = 0) => table.push([label, fmt(toy[field], d), fmt(real?.[field], d), fmt(pRatio(field), 2)]);
+    row('dump.rdb bytes', 'file_bytes');
+    row('SAVE ms', 'save_ms');
+    row('load at start ms (log)', 'load_ms');
+    row('start to ready ms', 'start_to_ready_ms');
+    row('BGSAVE ms', 'bgsave_ms');
+    row('longest PING stall during BGSAVE ms', 'ping_max_ms', 1);
+    row('PINGs answered during BGSAVE', 'pings');
+    printTable(table);
+    const verdict = (ok) => (ok ? 'met' : 'NOT met');
+    const saveR = pRatio('save_ms'), loadR = pRatio('load_ms');
+    console.log(`targets: SAVE <= 3x Redis: ${saveR === null ? '-' : verdict(saveR <= 3)}; load <= 3x Redis: ${loadR === null ? '-' : verdict(loadR <= 3)}; PING stall <= 50 ms: ${verdict(toy.ping_max_ms <= 50)}`);
+  }
 }
 
 main()
