@@ -260,9 +260,16 @@ export class Aof {
   private rewrites = 0;
   private consecutiveFailures = 0;
   private lastBgrewriteStatus: 'ok' | 'err' = 'ok';
+  /** Settings read on every write, followed live rather than looked up each time. */
+  private fsyncPolicy = 'everysec';
+  private timestamps = false;
+  private noFsyncOnRewrite = false;
 
   constructor(private readonly server: Server) {
     server.propagation.sinks.push((db, argv) => this.feed(db, argv));
+    server.config.watch('appendfsync', (v) => (this.fsyncPolicy = v));
+    server.config.watch('aof-timestamp-enabled', (v) => (this.timestamps = v === 'yes'));
+    server.config.watch('no-appendfsync-on-rewrite', (v) => (this.noFsyncOnRewrite = v === 'yes'));
     server.config.onApply('appendonly', (v) => {
       if (v === 'no' && this.state !== 'off') this.stop();
       else if (v === 'yes' && this.state === 'off' && !this.start()) return 'Unable to turn on AOF. Check server logs.';
@@ -444,7 +451,7 @@ export class Aof {
       verifyChecksum: this.server.config.getBool('rdbchecksum'),
     });
     for (let off = 0; off < buf.length && !loader.done; off += 256 * 1024) loader.feed(buf.subarray(off, off + 256 * 1024));
-    loader.end();
+    this.server.persistence.noteLoaded(loader.end());
     return loader.consumed;
   }
 
@@ -662,7 +669,7 @@ export class Aof {
    */
   private feed(db: number, argv: string[]): void {
     if (this.state === 'off' || (this.state === 'wait-rewrite' && !this.rewrite)) return;
-    if (this.server.config.getBool('aof-timestamp-enabled')) {
+    if (this.timestamps) {
       const now = this.nowSec;
       if (this.timestamp < now) {
         this.timestamp = now;
@@ -695,7 +702,7 @@ export class Aof {
    */
   writePending(): void {
     if (this.fd < 0) return;
-    const policy = this.server.config.get('appendfsync');
+    const policy = this.fsyncPolicy;
     if (this.pendingBytes === 0) {
       if (this.lastIncrFsyncOffset === this.lastIncrSize) return;
       if (policy === 'always' || (policy === 'everysec' && this.nowSec > this.lastFsync && !this.fsyncInFlight)) this.fsync(policy);
@@ -749,7 +756,7 @@ export class Aof {
   }
 
   private fsync(policy: string): void {
-    if (this.server.config.getBool('no-appendfsync-on-rewrite') && this.server.persistence.hasActiveChild()) return;
+    if (this.noFsyncOnRewrite && this.server.persistence.hasActiveChild()) return;
     const now = this.nowSec;
     if (policy === 'always') {
       try {

@@ -248,8 +248,7 @@ export class Persistence {
     const start = performance.now();
     server.loading = true;
     try {
-      const stats = this.loadRdbFrom(fd);
-      this.lastLoad = { keys: stats.keysLoaded, expired: stats.expiredDropped };
+      this.noteLoaded(this.loadRdbFrom(fd));
     } catch (e) {
       if (!(e instanceof RdbError)) throw e;
       this.reportLoadFailure(e);
@@ -261,12 +260,17 @@ export class Persistence {
     server.log.notice(`DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
   }
 
+  /** rdb_last_load_keys_loaded / _expired: the last RDB read, a dump file or an AOF base. */
+  noteLoaded(stats: LoadStats): void {
+    this.lastLoad = { keys: stats.keysLoaded, expired: stats.expiredDropped };
+  }
+
   /** Stream an RDB from an open file into the keyspace (a master drops keys already expired, as rdbLoad does). */
-  loadRdbFrom(fd: number, opts: { aofBase?: boolean } = {}): LoadStats {
+  private loadRdbFrom(fd: number): LoadStats {
     const server = this.server;
     const isMaster = server.config.get('replicaof') === '';
     const loader = new RdbLoader(server.keyspace, {
-      dropExpired: isMaster && !opts.aofBase,
+      dropExpired: isMaster,
       log: server.log,
       verifyChecksum: server.config.getBool('rdbchecksum'),
     });

@@ -225,6 +225,9 @@ test('AOF directory toyredis → Redis 7.0: base, incremental files after a rewr
     assert.is(await terminate(s), 0);
     const files = readdirSync(path.join(dir, 'appendonlydir')).sort();
     assert.equal(files, [`appendonly.aof.2.base.${preamble === 'yes' ? 'rdb' : 'aof'}`, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'], preamble);
+    const check = spawnSync('redis-check-aof', [path.join(dir, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'latin1' });
+    assert.is(check.status, 0, check.stdout);
+    assert.match(check.stdout, /All AOF files and manifest are valid/);
     const real = await realRedis(dir, ['--appendonly', 'yes', '--aof-use-rdb-preamble', preamble]);
     assertSameData(ours, await dataset(await connect(real)), `redis-server on our AOF (preamble ${preamble})`);
     await real.stop();
