@@ -250,9 +250,13 @@ export class Persistence {
     try {
       this.noteLoaded(this.loadRdbFrom(fd));
     } catch (e) {
-      if (!(e instanceof RdbError)) throw e;
-      this.reportLoadFailure(e);
-      throw new FatalStartupError(e.message);
+      if (e instanceof RdbError) {
+        this.reportLoadFailure(e);
+        throw new FatalStartupError(e.message);
+      }
+      if (!(e as NodeJS.ErrnoException).code) throw e;
+      server.log.warning(`Fatal error loading the DB: ${strerror(e)}. Exiting.`); // a read error (EISDIR, EIO)
+      throw new FatalStartupError(strerror(e));
     } finally {
       closeSync(fd);
       server.loading = false;

@@ -377,6 +377,13 @@ test('start: a truncated, corrupt or foreign file is fatal with Redis-style line
     assert.instance(failure, FatalStartupError, what);
     for (const re of lines) assert.ok(logs.some((l) => re.test(l)), `${what}: ${re}\n${logs.join('\n')}`);
   }
+  // a dump "file" that cannot be read at all
+  const dir = tempDir();
+  mkdirSync(path.join(dir, 'dump.rdb'));
+  const logs: string[] = [];
+  const failure = await startInProcess({ config: [['dir', dir]], logSink: (l) => logs.push(l) }).then((srv) => (running.push(srv), null), (e) => e);
+  assert.instance(failure, FatalStartupError);
+  assert.ok(logs.some((l) => l.endsWith('# Fatal error loading the DB: Is a directory. Exiting.')), logs.join('\n'));
 });
 
 test('INFO persistence has the rdb_* fields in Redis order', async () => {
