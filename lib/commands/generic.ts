@@ -6,12 +6,13 @@ import { ERR_DB_INDEX, ERR_INVALID_EXPIRE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR
 import {
   array, bulk, int, MINUS_ONE, MINUS_TWO, NIL, OK, ONE, simple, ZERO, type Reply,
 } from '../protocol/reply';
-import { compileGlob, type Glob } from '../store/glob';
+import { compileGlob } from '../store/glob';
 import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
 import { typeName, type Value } from '../store/types';
 import type { ArgCursor } from './args';
 import { dbArgument } from './connection';
+import { parseScanCursor, parseScanOptions, scanReply } from './scan';
 import type { CommandContext, CommandSpec } from './types';
 
 const KS = ['@keyspace'] as const;
@@ -101,41 +102,10 @@ function keysCommand({ db }: CommandContext, args: ArgCursor): Reply {
   return array(out);
 }
 
-/**
- * parseScanCursorOrReply(): strtoul() in base 10 over the whole argument, no leading space. So "" is 0, a sign
- * is accepted and "-1" wraps to 2^64-1; only a value past 2^64-1 or stray characters are refused.
- */
-function parseCursor(text: string): number {
-  text = cText(text);
-  if (text === '') return 0;
-  if (!/^[+-]?[0-9]+$/.test(text)) fail('ERR invalid cursor');
-  const negative = text[0] === '-';
-  const magnitude = BigInt(negative || text[0] === '+' ? text.slice(1) : text);
-  if (magnitude > U64_MAX) fail('ERR invalid cursor');
-  return Number(negative && magnitude !== 0n ? U64_MAX + 1n - magnitude : magnitude);
-}
-const U64_MAX = 2n ** 64n - 1n;
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 function scanCommand({ db }: CommandContext, args: ArgCursor): Reply {
-  const cursor = parseCursor(args.next());
-  let count = 10;
-  let match: Glob | null = null;
-  let type: string | null = null;
-  while (args.hasMore) {
-    const opt = keyword(args.next());
-    if (opt === 'COUNT' && args.hasMore) {
-      count = args.nextInt();
-      if (count < 1) fail(ERR_SYNTAX);
-    } else if (opt === 'MATCH' && args.hasMore) {
-      const pattern = args.next();
-      match = pattern === '*' ? null : compileGlob(pattern); // "*" matches everything: no filtering at all
-    } else if (opt === 'TYPE' && args.hasMore) {
-      type = keyword(args.next());
-    } else {
-      fail(ERR_SYNTAX);
-    }
-  }
+  const cursor = parseScanCursor(args.next());
+  const { count, match, type } = parseScanOptions(args, true);
   const keys: string[] = [];
   const next = db.scan(cursor, count, (key) => keys.push(key));
   const out: Reply[] = [];
@@ -148,7 +118,7 @@ function scanCommand({ db }: CommandContext, args: ArgCursor): Reply {
     if (db.expireIfNeeded(key)) continue;
     out.push(bulk(key));
   }
-  return array([bulk(String(next)), array(out)]);
+  return scanReply(next, out);
 }
 
 // RANDOMKEY

@@ -2,13 +2,13 @@
  * Set commands (t_set.c) and SSCAN. The value lives in lib/store/set.ts; here are lookups, replies and
  * propagation: SPOP goes out as SREM (several, in one MULTI, when it pops a count), a whole-set SPOP as DEL.
  */
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import { ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, bulk, int, NIL, ONE, set, ZERO, type Reply } from '../protocol/reply';
 import type { Db, Entry } from '../store/keyspace';
-import { compileGlob, type Glob } from '../store/glob';
 import { SetValue } from '../store/set';
 import type { ArgCursor } from './args';
 import { withDocs } from './docs';
+import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
 import type { CommandContext, CommandSpec } from './types';
 
 const SET = ['@set'] as const;
@@ -361,53 +361,15 @@ function keyword(arg: string): string {
   return (nul < 0 ? arg : arg.slice(0, nul)).replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
-/**
- * parseScanCursorOrReply(): strtoul() in base 10 over the whole argument. "" is 0, a sign is accepted and
- * "-1" wraps to 2^64-1; past 2^64-1 or stray characters are refused.
- */
-function parseCursor(text: string): number {
-  const nul = text.indexOf('\0');
-  if (nul >= 0) text = text.slice(0, nul);
-  if (text === '') return 0;
-  if (!/^[+-]?[0-9]+$/.test(text)) fail('ERR invalid cursor');
-  const negative = text[0] === '-';
-  const magnitude = BigInt(negative || text[0] === '+' ? text.slice(1) : text);
-  if (magnitude > U64_MAX) fail('ERR invalid cursor');
-  return Number(negative && magnitude !== 0n ? U64_MAX + 1n - magnitude : magnitude);
-}
-const U64_MAX = 2n ** 64n - 1n;
-
-/** What SSCAN answers for a key that does not exist (shared.emptyscan). */
-const EMPTY_SCAN = array([bulk('0'), array([])]);
-
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 function sscanCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
-  const cursor = parseCursor(args.next());
+  const cursor = parseScanCursor(args.next());
   const s = getSet(db, key);
-  if (s === undefined) return EMPTY_SCAN; // options are not even looked at
-  let count = 10;
-  let match: Glob | null = null;
-  while (args.hasMore) {
-    const opt = keyword(args.next());
-    if (opt === 'COUNT' && args.hasMore) {
-      count = args.nextInt(ERR_NOT_INTEGER);
-      if (count < 1) fail(ERR_SYNTAX);
-    } else if (opt === 'MATCH' && args.hasMore) {
-      const pattern = args.next();
-      match = pattern === '*' ? null : compileGlob(pattern);
-    } else {
-      fail(ERR_SYNTAX);
-    }
-  }
-  let found: string[];
-  let next = 0;
-  if (s.isIntset) {
-    found = s.members(); // a compact encoding is returned whole, with cursor 0
-  } else {
-    found = [];
-    next = s.scan(cursor, count, (m) => found.push(m));
-  }
-  if (match !== null) found = found.filter((m) => match!.test(m));
-  return array([bulk(String(next)), array(bulks(found))]);
+  if (s === undefined) return EMPTY_SCAN;
+  return scanCollection(args, cursor, (from, count, visit) => {
+    if (!s.isIntset) return s.scan(from, count, visit);
+    for (const m of s.members()) visit(m); // a compact encoding is returned whole, with cursor 0
+    return 0;
+  });
 }
