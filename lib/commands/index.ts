@@ -22,6 +22,7 @@ import { transactionCommands } from './transaction';
 import { replicationCommands } from './replication';
 import { persistenceCommands } from './persistence';
 import { setCommands } from './set';
+import { hashCommands } from './hash';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -90,6 +91,7 @@ export const commandTable = new CommandTable([
   ...replicationCommands,
   ...persistenceCommands,
   ...setCommands,
+  ...hashCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);

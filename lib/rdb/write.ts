@@ -6,6 +6,8 @@
 import type { Keyspace } from '../store/keyspace';
 import { Snapshot } from '../store/snapshot';
 import { intsetBlob, type SetValue } from '../store/set';
+import type { HashValue } from '../store/hash';
+import { encodeListpack } from './listpack';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
 import { update as crcUpdate } from './crc64';
@@ -203,6 +205,19 @@ const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
       if (s.isIntset) return w.string(intsetBlob(s).toString('latin1'), compress);
       w.length(s.size);
       for (const m of s.members()) w.string(m, compress);
+    },
+  },
+  // As 7.0 writes them: a listpack as its blob (type 16), a hash table as a count and its pairs (type 4).
+  hash: {
+    rdbType: (v) => ((v as HashValue).isListpack ? op.RDB_TYPE_HASH_LISTPACK : op.RDB_TYPE_HASH),
+    write: (w, v, compress) => {
+      const h = v as HashValue;
+      if (h.isListpack) return w.string(encodeListpack(h.entries().flat()).latin1Slice(), compress);
+      w.length(h.size);
+      for (const [f, value] of h.entries()) {
+        w.string(f, compress);
+        w.string(value, compress);
+      }
     },
   },
 };

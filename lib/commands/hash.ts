@@ -1,0 +1,278 @@
+/**
+ * Hash commands (t_hash.c) and HSCAN. The value lives in lib/store/hash.ts; here are lookups, replies, the
+ * encoding limits read from the config at each write, and propagation: HINCRBYFLOAT goes out as HSET of its
+ * result. A hash that loses its last field is deleted.
+ */
+import { ERR_NOT_FLOAT, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
+import { array, bulk, int, map, NIL, OK, ONE, ZERO, type Reply } from '../protocol/reply';
+import { HashValue, type HashLimits } from '../store/hash';
+import type { Db, Entry } from '../store/keyspace';
+import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from '../store/long-double';
+import { INT64_MAX, INT64_MIN, int64, parseInteger } from '../store/numbers';
+import type { ArgCursor } from './args';
+import { withDocs } from './docs';
+import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
+import type { CommandContext, CommandSpec } from './types';
+
+const HASH = ['@hash'] as const;
+const KEY1 = { first: 1, last: 1, step: 1 };
+const ALL_OF = 'O(N) where N is the size of the hash.';
+
+export const hashCommands: readonly CommandSpec[] = [
+  { name: 'HSET', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Set the string value of a hash field', syntax: 'key field value [field value ...]', complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.', acl: HASH, run: (ctx, args) => hsetGeneric(ctx, args, 'HSET') },
+  withDocs({ name: 'HSETNX', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Set the value of a hash field, only if the field does not exist', syntax: 'key field value', complexity: 'O(1)', acl: HASH, run: hsetnxCommand, keyFlags: ['RW', 'insert'] }),
+  { name: 'HMSET', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Set multiple hash fields to multiple values', syntax: 'key field value [field value ...]', complexity: 'O(N) where N is the number of fields being set.', acl: HASH, run: (ctx, args) => hsetGeneric(ctx, args, 'HMSET') },
+  { name: 'HGET', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get the value of a hash field', syntax: 'key field', complexity: 'O(1)', acl: HASH, run: hgetCommand },
+  { name: 'HMGET', arity: -3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get the values of all the given hash fields', syntax: 'key field [field ...]', complexity: 'O(N) where N is the number of fields being requested.', acl: HASH, run: hmgetCommand },
+  withDocs({ name: 'HDEL', arity: -3, flags: ['write', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Delete one or more hash fields', syntax: 'key field [field ...]', complexity: 'O(N) where N is the number of fields to be removed.', acl: HASH, run: hdelCommand, keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'HLEN', arity: 2, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get the number of fields in a hash', syntax: 'key', complexity: 'O(1)', acl: HASH, run: hlenCommand, keyFlags: ['RO'] }),
+  withDocs({ name: 'HSTRLEN', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '3.2.0', summary: 'Get the length of the value of a hash field', syntax: 'key field', complexity: 'O(1)', acl: HASH, run: hstrlenCommand, keyFlags: ['RO'] }),
+  withDocs({ name: 'HEXISTS', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Determine if a hash field exists', syntax: 'key field', complexity: 'O(1)', acl: HASH, run: hexistsCommand, keyFlags: ['RO'] }),
+  withDocs({ name: 'HINCRBY', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Increment the integer value of a hash field by the given number', syntax: 'key field increment', complexity: 'O(1)', acl: HASH, run: hincrbyCommand, keyFlags: ['RW', 'access', 'update'] }),
+  withDocs({ name: 'HINCRBYFLOAT', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.6.0', summary: 'Increment the float value of a hash field by the given amount', syntax: 'key field increment', complexity: 'O(1)', acl: HASH, run: hincrbyfloatCommand, keyFlags: ['RW', 'access', 'update'] }),
+  withDocs({ name: 'HKEYS', arity: 2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get all the fields in a hash', syntax: 'key', complexity: ALL_OF, acl: HASH, run: (ctx, args) => hgetallGeneric(ctx, args, 'keys'), tips: ['nondeterministic_output_order'] }),
+  withDocs({ name: 'HVALS', arity: 2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get all the values in a hash', syntax: 'key', complexity: ALL_OF, acl: HASH, run: (ctx, args) => hgetallGeneric(ctx, args, 'values'), tips: ['nondeterministic_output_order'] }),
+  withDocs({ name: 'HGETALL', arity: 2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get all the fields and values in a hash', syntax: 'key', complexity: ALL_OF, acl: HASH, run: (ctx, args) => hgetallGeneric(ctx, args, 'both'), tips: ['nondeterministic_output_order'] }),
+  withDocs({ name: 'HRANDFIELD', arity: -2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '6.2.0', summary: 'Get one or multiple random fields from a hash', syntax: 'key [count [WITHVALUES]]', complexity: 'O(N) where N is the number of fields returned', acl: HASH, run: hrandfieldCommand, tips: ['nondeterministic_output'] }),
+  withDocs({ name: 'HSCAN', arity: -3, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.8.0', summary: 'Incrementally iterate hash fields and associated values', syntax: 'key cursor [MATCH pattern] [COUNT count]', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: HASH, run: hscanCommand, tips: ['nondeterministic_output'] }),
+];
+
+const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
+const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+const ERR_NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
+const ERR_WOULD_BE_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
+const ERR_HRANDFIELD_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+const ERR_OUT_OF_RANGE = 'ERR value is out of range';
+/** LONG_MAX: HRANDFIELD refuses -2^63, whose absolute value a long cannot hold. */
+const LONG_MAX = 9223372036854775807n;
+/** With WITHVALUES the reply holds two items per field, so the count must stay within LONG_MAX / 2. */
+const HALF_LONG_MAX = LONG_MAX / 2n;
+
+/** The hash at `key`, undefined if absent; WRONGTYPE if the key holds another type. `read` counts hits/misses. */
+export function getHash(db: Db, key: string, read = true): HashValue | undefined {
+  const e = read ? db.lookupRead(key) : db.lookup(key);
+  return e === undefined ? undefined : hashOf(e);
+}
+
+function hashOf(e: Entry): HashValue {
+  if (!(e.value instanceof HashValue)) fail(ERR_WRONGTYPE);
+  return e.value as HashValue;
+}
+
+/** hash-max-listpack-entries and -value, read at each write so CONFIG SET takes effect at once. */
+function limits(ctx: CommandContext): HashLimits {
+  const config = ctx.server.config;
+  return { maxEntries: config.getNumber('hash-max-listpack-entries'), maxValue: config.getNumber('hash-max-listpack-value') };
+}
+
+/**
+ * hashTypeLookupWriteOrCreate() then the change: `change` runs on the hash at `key` (a new one if absent, stored
+ * only if the change left it non-empty), with the copy-on-write and modified signals around an in-place change.
+ * WRONGTYPE comes before anything is changed.
+ */
+function writeHash<T>(ctx: CommandContext, key: string, change: (h: HashValue) => T): T {
+  const db = ctx.db;
+  const existing = getHash(db, key, false);
+  if (existing === undefined) {
+    const h = new HashValue();
+    const result = change(h);
+    if (h.size) db.set(key, h);
+    return result;
+  }
+  db.beforeInPlaceChange(key);
+  const result = change(existing);
+  db.signalModified(key);
+  return result;
+}
+
+/**
+ * Redis counts one change per field (server.dirty += n); the keyspace counted one already for the key (set,
+ * delete or signalModified), so `n - 1` more.
+ */
+function countChanges(ctx: CommandContext, n: number): void {
+  if (n > 1) ctx.server.keyspace.dirty += n - 1;
+}
+
+/** An option keyword, compared as strcasecmp() does: ASCII case folded only, and a NUL byte ends it. */
+function keyword(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return (nul < 0 ? arg : arg.slice(0, nul)).replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
+// HSET key field value [field value ...] / HMSET key field value [field value ...]
+function hsetGeneric(ctx: CommandContext, args: ArgCursor, name: 'HSET' | 'HMSET'): Reply {
+  if (ctx.argv.length % 2 === 1) fail(errWrongArity(ctx.command.fullname)); // a field without its value
+  const key = args.nextKey(), pairs = args.rest();
+  const lim = limits(ctx);
+  const created = writeHash(ctx, key, (h) => {
+    let n = 0;
+    for (let i = 0; i < pairs.length; i += 2) if (h.set(pairs[i], pairs[i + 1], lim)) n++;
+    return n;
+  });
+  countChanges(ctx, pairs.length / 2); // every pair counts, a value replaced by itself too
+  return name === 'HSET' ? int(created) : OK;
+}
+
+// HSETNX key field value
+function hsetnxCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), field = args.next(), value = args.next();
+  const existing = getHash(ctx.db, key, false);
+  if (existing?.has(field)) return ZERO;
+  writeHash(ctx, key, (h) => h.set(field, value, limits(ctx)));
+  return ONE;
+}
+
+// HGET key field
+function hgetCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const h = getHash(db, args.nextKey());
+  const v = h?.get(args.next());
+  return v === undefined ? NIL : bulk(v);
+}
+
+// HMGET key field [field ...]
+function hmgetCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const h = getHash(db, args.nextKey()); // a missing key is an empty hash: all nils
+  return array(args.rest().map((f) => {
+    const v = h?.get(f);
+    return v === undefined ? NIL : bulk(v);
+  }));
+}
+
+// HDEL key field [field ...]
+function hdelCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), fields = args.rest();
+  const db = ctx.db;
+  const h = getHash(db, key, false);
+  if (h === undefined || !fields.some((f) => h.has(f))) return ZERO;
+  db.beforeInPlaceChange(key);
+  let deleted = 0;
+  for (const f of fields) {
+    if (h.delete(f)) deleted++;
+    if (h.size === 0) break;
+  }
+  if (h.size === 0) db.delete(key);
+  else db.signalModified(key);
+  countChanges(ctx, deleted);
+  return int(deleted);
+}
+
+// HLEN key
+function hlenCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  return int(getHash(db, args.nextKey())?.size ?? 0);
+}
+
+// HSTRLEN key field
+function hstrlenCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const h = getHash(db, args.nextKey());
+  return int(h?.get(args.next())?.length ?? 0);
+}
+
+// HEXISTS key field
+function hexistsCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const h = getHash(db, args.nextKey());
+  return h?.has(args.next()) ? ONE : ZERO;
+}
+
+// HINCRBY key field increment
+function hincrbyCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), field = args.next();
+  const incr = BigInt(args.nextInt64()); // refused before the key is even looked at
+  const current = getHash(ctx.db, key, false)?.get(field);
+  let value = 0n;
+  if (current !== undefined) {
+    const parsed = parseInteger(current);
+    if (parsed === null) fail(ERR_HASH_NOT_INTEGER);
+    value = BigInt(parsed!);
+  }
+  const sum = value + incr;
+  if (sum > INT64_MAX || sum < INT64_MIN) fail(ERR_OVERFLOW);
+  const text = sum.toString();
+  writeHash(ctx, key, (h) => h.set(field, text, limits(ctx)));
+  return int(int64(sum));
+}
+
+// HINCRBYFLOAT key field increment
+function hincrbyfloatCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), field = args.next();
+  const incr = parseLongDouble(args.next());
+  if (incr === null) fail(ERR_NOT_FLOAT);
+  if (isInfinite(incr!)) fail(ERR_NAN_OR_INFINITY);
+  const current = getHash(ctx.db, key, false)?.get(field);
+  const value = parseLongDouble(current ?? '0');
+  if (value === null) fail(ERR_HASH_NOT_FLOAT);
+  const sum = addLongDouble(value!, incr!);
+  if (sum === null) fail(ERR_WOULD_BE_NAN_OR_INFINITY);
+  const text = formatLongDouble(sum!);
+  writeHash(ctx, key, (h) => h.set(field, text, limits(ctx)));
+  ctx.rewrite = ['HSET', key, field, text]; // float arithmetic may differ on replicas: send the result
+  return bulk(text);
+}
+
+type Part = 'keys' | 'values' | 'both';
+
+// HKEYS key / HVALS key / HGETALL key
+function hgetallGeneric({ db }: CommandContext, args: ArgCursor, part: Part): Reply {
+  const h = getHash(db, args.nextKey());
+  if (part === 'both') {
+    // a map in RESP3 (an empty one for a missing key), a flat array in RESP2
+    const items: Reply[] = [];
+    if (h) for (const [f, v] of h.entries()) items.push(bulk(f), bulk(v));
+    return map(items);
+  }
+  if (h === undefined) return array([]);
+  return array((part === 'keys' ? h.fields() : h.values()).map((s) => bulk(s)));
+}
+
+// HRANDFIELD key [count [WITHVALUES]]
+function hrandfieldCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  if (!args.hasMore) {
+    const h = getHash(ctx.db, key);
+    return h ? bulk(h.random()[0]) : NIL;
+  }
+  const n = BigInt(args.nextInt64());
+  if (n < -LONG_MAX) fail(ERR_HRANDFIELD_RANGE);
+  if (args.remaining > 1 || (args.hasMore && keyword(args.peek()!) !== 'WITHVALUES')) fail(ERR_SYNTAX);
+  const withValues = args.hasMore;
+  if (withValues && (n < -HALF_LONG_MAX || n > HALF_LONG_MAX)) fail(ERR_OUT_OF_RANGE);
+  return hrandfieldWithCount(ctx, key, Number(n), withValues);
+}
+
+/**
+ * hrandfieldWithCountCommand(): a negative count may repeat fields and draws each independently; a positive one
+ * gives distinct fields, the whole hash when it asks for as many or more. With values, RESP2 flattens the pairs
+ * and RESP3 nests each as a two-element array.
+ */
+function hrandfieldWithCount(ctx: CommandContext, key: string, count: number, withValues: boolean): Reply {
+  const h = getHash(ctx.db, key);
+  if (h === undefined || count === 0) return array([]);
+  const nested = ctx.client.proto === 3;
+  const out: Reply[] = [];
+  const add = (f: string, v: string) => {
+    if (!withValues) out.push(bulk(f));
+    else if (nested) out.push(array([bulk(f), bulk(v)]));
+    else out.push(bulk(f), bulk(v));
+  };
+  if (count < 0 || count === 1) {
+    for (let i = Math.abs(count); i > 0; i--) add(...h.random());
+  } else if (count >= h.size) {
+    for (const [f, v] of h.entries()) add(f, v);
+  } else {
+    for (const [f, v] of h.randomDistinct(count)) add(f, v);
+  }
+  return array(out);
+}
+
+// HSCAN key cursor [MATCH pattern] [COUNT count]
+function hscanCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const cursor = parseScanCursor(args.next());
+  const h = getHash(db, key);
+  if (h === undefined) return EMPTY_SCAN;
+  return scanCollection(args, cursor, (from, count, visit) => {
+    if (!h.isListpack) return h.scan(from, count, visit);
+    for (const [f, v] of h.entries()) visit(f, v); // a listpack is returned whole, with cursor 0
+    return 0;
+  });
+}
