@@ -700,6 +700,11 @@ export class Aof {
    * here, before returning, so a reply sent after this call is only sent once its write is on disk; `everysec`
    * starts a background fsync at most once a second; `no` leaves it to the kernel. Called before every reply.
    */
+  /** Writes are waiting to reach the file: replies that acknowledge them must wait for writePending(). */
+  get hasPending(): boolean {
+    return this.fd >= 0 && this.pendingBytes > 0;
+  }
+
   writePending(): void {
     if (this.fd < 0) return;
     const policy = this.fsyncPolicy;

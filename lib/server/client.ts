@@ -98,13 +98,26 @@ export class Client {
     this.actor.send(event);
   }
 
-  /** Out-of-band output (pushes, unblocked replies): encoded and written at once, outside the reply batch. */
+  /** Out-of-band output (pushes, unblocked replies): encoded and sent outside the reply batch. */
   push(reply: Reply): void {
     if (this.socket.destroyed || this.replyMode !== 'on') return;
     const bytes = encode(reply, this.proto);
     this.bytesOut += bytes.length;
-    this.socket.write(bytes);
+    this.deliver(bytes);
   }
+
+  /**
+   * Where this client's bytes go. The server replaces it: while the AOF holds writes not yet in the file,
+   * replies wait until the end of the event-loop turn (after the one AOF write of that turn), in order.
+   */
+  deliver: (bytes: Buffer) => void = (bytes) => {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  };
+
+  /** Replies held until the AOF write of this turn (see Server.deliver); null when none are held. */
+  heldOutput: Buffer[] | null = null;
+  /** Close once the held replies are written (QUIT or a protocol error while replies were held). */
+  endAfterHeld = false;
 
   resetTransaction(): void {
     this.queue = [];

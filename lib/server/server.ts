@@ -299,6 +299,7 @@ export class Server {
       this.config.get('requirepass') !== '', this.inspect,
     );
     this.clients.set(client.id, client);
+    client.deliver = (bytes) => this.deliver(client, bytes);
     client.actor.subscribe({
       error: (err) => {
         this.log.warning(`Client ${client.id} state machine failed: ${(err as Error)?.stack ?? err}`);
@@ -390,8 +391,47 @@ export class Server {
     client.bytesOut += out.length;
     this.stats.netOutputBytes += out.length;
     this.stats.writesProcessed++;
-    this.aof.writePending(); // no reply leaves before the writes it acknowledges are in the AOF (and fsynced: always)
-    if (!client.socket.destroyed) client.socket.write(out);
+    this.deliver(client, out);
+  }
+
+  /**
+   * Send bytes to a client. No reply may leave before the writes it acknowledges are in the AOF (and fsynced
+   * with appendfsync always), so while the AOF holds such writes, replies are held and go out at the end of the
+   * event-loop turn, after one AOF write and fsync for all of them: what Redis's beforeSleep does. Without
+   * pending AOF writes (or without an AOF) they go out at once.
+   */
+  private deliver(client: Client, bytes: Buffer): void {
+    if (client.heldOutput === null && !this.aof.hasPending) {
+      if (!client.socket.destroyed) client.socket.write(bytes);
+      return;
+    }
+    if (client.heldOutput === null) {
+      client.heldOutput = [];
+      this.heldClients.push(client);
+      if (!this.releaseScheduled) {
+        this.releaseScheduled = true;
+        setImmediate(() => this.releaseHeld());
+      }
+    }
+    client.heldOutput.push(bytes);
+  }
+
+  private heldClients: Client[] = [];
+  private releaseScheduled = false;
+
+  /** End of the turn: one AOF write (and fsync) for everything, then the held replies, in order. */
+  private releaseHeld(): void {
+    this.releaseScheduled = false;
+    this.aof.writePending();
+    const clients = this.heldClients;
+    this.heldClients = [];
+    for (const c of clients) {
+      const held = c.heldOutput!;
+      c.heldOutput = null;
+      if (c.socket.destroyed) continue;
+      c.socket.write(held.length === 1 ? held[0] : Buffer.concat(held));
+      if (c.endAfterHeld) this.flushAndEnd(c);
+    }
   }
 
   /**
@@ -402,6 +442,10 @@ export class Server {
   private flushAndEnd(client: Client): void {
     const socket = client.socket;
     if (socket.destroyed) return;
+    if (client.heldOutput !== null) {
+      client.endAfterHeld = true; // after the replies held for the AOF
+      return;
+    }
     socket.pause();
     socket.end(() => socket.destroy());
   }
@@ -413,7 +457,6 @@ export class Server {
   unblock(client: Client, reply: Reply): void {
     if (client.mode !== 'blocked') return;
     client.send({ type: 'client.unblock' });
-    this.aof.writePending();
     client.push(reply);
     if (client.decoder.buffered > 0) setImmediate(() => this.processInput(client));
   }
