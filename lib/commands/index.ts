@@ -21,6 +21,8 @@ import { commandCommands } from './command';
 import { transactionCommands } from './transaction';
 import { replicationCommands } from './replication';
 import { persistenceCommands } from './persistence';
+import { listCommands } from './list';
+import { handleClientsBlockedOnKeys } from '../server/blocking';
 import { setCommands } from './set';
 import { hashCommands } from './hash';
 
@@ -92,6 +94,7 @@ export const commandTable = new CommandTable([
   ...persistenceCommands,
   ...setCommands,
   ...hashCommands,
+  ...listCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);
@@ -124,7 +127,9 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
     client.queue.push({ command, argv });
     return QUEUED;
   }
-  return call(server, client, command, argv);
+  const reply = call(server, client, command, argv);
+  handleClientsBlockedOnKeys(server); // after the whole command (an EXEC included), as processCommand() does
+  return reply;
 }
 
 /** Refuse before running: counts rejected_calls, and a refused command inside MULTI makes EXEC fail. */

@@ -8,6 +8,7 @@ import { Keyspace, NO_EXPIRY } from '../store/keyspace';
 import { DEFAULT_MAX_INTSET_ENTRIES, SetValue } from '../store/set';
 import type { Value } from '../store/types';
 import { DEFAULT_HASH_LIMITS, HashValue } from '../store/hash';
+import { List } from '../store/list';
 import { RdbError } from './errors';
 import { RdbReader, type RdbEntry, type RdbItem, type RdbValue } from './parse';
 
@@ -49,6 +50,7 @@ type Parsed = Exclude<RdbValue, string>;
 const builders: { [T in Parsed['type']]?: (v: Extract<Parsed, { type: T }>) => Value } = {
   set: (v) => buildSet(v.members),
   hash: (v) => buildHash(v.fields),
+  list: (v) => List.from(v.items),
 };
 
 /**

@@ -10,6 +10,7 @@ import type { HashValue } from '../store/hash';
 import { encodeListpack } from './listpack';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
+import type { List } from '../store/list';
 import { update as crcUpdate } from './crc64';
 import { lzfCompress } from './lzf';
 import * as op from './opcodes';
@@ -197,6 +198,7 @@ function encoderOf(value: Value): ValueEncoder {
 
 const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
   string: { rdbType: op.RDB_TYPE_STRING, write: (w, v, compress) => w.string(v as string, compress) },
+  list: { rdbType: op.RDB_TYPE_LIST, write: (w, v, compress) => writeList(w, v as List, compress) },
   // As 7.0 writes them: an intset as its blob (type 11), any other set as a count and its members (type 2).
   set: {
     rdbType: (v) => ((v as SetValue).isIntset ? op.RDB_TYPE_SET_INTSET : op.RDB_TYPE_SET),
@@ -221,6 +223,13 @@ const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
     },
   },
 };
+
+/** RDB_TYPE_LIST: the length, then each element as a string (7.0 loads it into a quicklist of its own shape). */
+function writeList(w: ChunkWriter, list: List, compress: boolean): void {
+  const n = list.length;
+  w.length(n);
+  for (let i = 0; i < n; i++) w.string(list.at(i)!, compress);
+}
 
 function writeEntry(w: ChunkWriter, key: string, value: Value, expiresAt: number, compress: boolean): void {
   const encoder = encoderOf(value);

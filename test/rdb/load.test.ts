@@ -5,6 +5,7 @@ import { RdbError } from '../../lib/rdb/parse';
 import { Logger } from '../../lib/server/log';
 import { Keyspace, NO_EXPIRY, type Db } from '../../lib/store/keyspace';
 import type { SetValue } from '../../lib/store/set';
+import type { List } from '../../lib/store/list';
 import type { HashValue } from '../../lib/store/hash';
 import { FakeClock } from '../helpers/clock';
 import { cat, entry, f64le, i64le, intset, len, listpack, rdbFile, str } from './rdb-bytes';
@@ -46,27 +47,29 @@ const mixedFile = rdbFile([
 test('strings land in their db with their TTL; other types are skipped and counted', () => {
   const { ks, log, lines } = setup();
   const stats = loadRdb(ks, mixedFile, { dropExpired: true, log });
-  assert.equal(dump(ks.dbs[0]).filter(([k]) => k !== 'set' && k !== 'hash'), [['plain', 'v', NO_EXPIRY], ['future', 'f', NOW + 60000]]);
+  const collections = new Set(['set', 'list1', 'list2', 'hash']);
+  assert.equal(dump(ks.dbs[0]).filter(([k]) => !collections.has(k as string)), [['plain', 'v', NO_EXPIRY], ['future', 'f', NOW + 60000]]);
   assert.equal((ks.dbs[0].peek('set')?.value as SetValue).members(), ['1', '2']);
+  assert.equal((ks.dbs[0].peek('list1')?.value as List).toArray(), ['a', 'b']);
+  assert.equal((ks.dbs[0].peek('list2')?.value as List).toArray(), ['x']);
   assert.equal((ks.dbs[0].peek('hash')?.value as HashValue).entries(), [['f', 'v']]);
   assert.equal(dump(ks.dbs[3]), [['in3', 'three', NO_EXPIRY]]);
   assert.equal(stats.version, 10);
-  assert.is(stats.keysLoaded, 5);
+  assert.is(stats.keysLoaded, 7);
   assert.is(stats.expiredDropped, 1);
   assert.is(stats.emptySkipped, 1);
-  assert.equal(stats.skipped, { list: 2, zset: 1 });
+  assert.equal(stats.skipped, { zset: 1 });
   assert.is(stats.aux['repl-id'], '8371b4fb1155b71f4a04d3e1bc3e18c4a990aeeb');
   assert.is(stats.functions.length, 1);
   assert.ok(stats.durationMs >= 0);
   const warnings = lines.filter((l) => l.startsWith('# '));
   assert.equal(warnings, [
     '# rdbLoadObject skipping empty key: empty',
-    '# Skipping 2 keys of type list: toyredis does not hold lists yet',
     '# Skipping 1 keys of type zset: toyredis does not hold sorted sets yet',
     '# Skipping 1 function libraries: toyredis does not hold functions yet',
   ]);
   assert.ok(lines.includes('* Loading RDB produced by version 7.0.15'));
-  assert.ok(lines.includes('* Done loading RDB, keys loaded: 5, keys expired: 1, empty keys skipped: 1.'));
+  assert.ok(lines.includes('* Done loading RDB, keys loaded: 7, keys expired: 1, empty keys skipped: 1.'));
 });
 
 test('a replica (dropExpired: false) keeps keys whose TTL has passed', () => {
@@ -74,7 +77,7 @@ test('a replica (dropExpired: false) keeps keys whose TTL has passed', () => {
   const stats = loadRdb(ks, mixedFile, { dropExpired: false });
   assert.equal(ks.dbs[0].peek('past')?.expiresAt, NOW - 1);
   assert.is(stats.expiredDropped, 0);
-  assert.is(stats.keysLoaded, 6);
+  assert.is(stats.keysLoaded, 8);
 });
 
 test('expiry is judged strictly before now, against the clock or the given instant', () => {
@@ -100,7 +103,7 @@ test('the dataset replaces the old one: old keys go, the flushed hook hears of e
   // The loaded keys belong to the target's dbs: lookups and expiry work through them.
   assert.is(ks.dbs[0].lookup('plain')?.value, 'v');
   ks.dbs[0].set('new', 'z');
-  assert.is(ks.dbs[0].size, 5);
+  assert.is(ks.dbs[0].size, 7);
 });
 
 test('a file that fails half-way leaves the old dataset untouched', () => {
@@ -137,10 +140,10 @@ test('streaming: chunk by chunk gives the same keyspace as the whole buffer', ()
     const loader = new RdbLoader(ks, { dropExpired: true });
     for (let at = 0; at < mixedFile.length; at += size) loader.feed(mixedFile.subarray(at, at + size));
     const stats = loader.end();
-    assert.is(stats.keysLoaded, 5);
+    assert.is(stats.keysLoaded, 7);
     assert.equal(ks.dbs.map(dump), whole.ks.dbs.map(dump), `${size}-byte chunks`);
     assert.is(loader.end(), stats, 'end() twice does not swap twice');
-    assert.is(ks.keyCount, 5);
+    assert.is(ks.keyCount, 7);
   }
 });
 

@@ -178,9 +178,10 @@ test('work between chunks does not leak into the file: it is the keyspace as it 
 
 test('a type without an encoder is a clear error, not a silently missing key, and releases the snapshot', () => {
   const ks = new Keyspace(new FakeClock(NOW));
-  const list: Collection = { type: 'list', encoding: () => 'quicklist', clone: () => list };
-  ks.dbs[0].set('l', list);
-  assert.throws(() => [...writeRdb(ks)], /no RDB encoder for values of type list/);
+  // a type name no encoder row will ever have, so the test outlives each type family landing its row
+  const odd: Collection = { type: 'module' as Collection['type'], encoding: () => 'raw', clone: () => odd };
+  ks.dbs[0].set('m', odd);
+  assert.throws(() => [...writeRdb(ks)], /no RDB encoder for values of type module/);
   assert.is(ks.snapshots.length, 0, 'the copy-on-write snapshot stopped observing');
 });
 

@@ -1,0 +1,491 @@
+/**
+ * List commands (t_list.c), the blocking ones included. Values are lib/store/list.ts deques; a list that loses its
+ * last element is deleted. Blocked clients are parked with lib/server/blocking.ts and served after the command
+ * that gave their key data, each served pop propagated as the plain command it amounts to (BLPOP → LPOP).
+ */
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
+import {
+  array, bulk, bulkArray, EMPTY_ARRAY, error, int, MINUS_ONE, NIL, NIL_ARRAY, OK, ZERO, type Reply,
+} from '../protocol/reply';
+import { List } from '../store/list';
+import type { Db } from '../store/keyspace';
+import { parseLongDouble } from '../store/long-double';
+import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
+import { blockForKeys, type KeyWaiter } from '../server/blocking';
+import type { ArgCursor } from './args';
+import { withDocs } from './docs';
+import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
+
+const LIST = ['@list'] as const;
+const KEY1 = { first: 1, last: 1, step: 1 };
+const KEY2 = { first: 1, last: 2, step: 1 };
+const PUSH_COMPLEXITY = 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.';
+const MPOP_COMPLEXITY = 'O(N+M) where N is the number of provided keys and M is the number of elements returned.';
+
+export const listCommands: readonly CommandSpec[] = [
+  withDocs({ name: 'LPUSH', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Prepend one or multiple elements to a list', syntax: 'key element [element ...]', complexity: PUSH_COMPLEXITY, acl: LIST, run: (ctx, args) => pushGeneric(ctx, args, 'head', false), keyFlags: ['RW', 'insert'] }),
+  withDocs({ name: 'RPUSH', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Append one or multiple elements to a list', syntax: 'key element [element ...]', complexity: PUSH_COMPLEXITY, acl: LIST, run: (ctx, args) => pushGeneric(ctx, args, 'tail', false), keyFlags: ['RW', 'insert'] }),
+  withDocs({ name: 'LPUSHX', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'list', since: '2.2.0', summary: 'Prepend an element to a list, only if the list exists', syntax: 'key element [element ...]', complexity: PUSH_COMPLEXITY, acl: LIST, run: (ctx, args) => pushGeneric(ctx, args, 'head', true), keyFlags: ['RW', 'insert'] }),
+  withDocs({ name: 'RPUSHX', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'list', since: '2.2.0', summary: 'Append an element to a list, only if the list exists', syntax: 'key element [element ...]', complexity: PUSH_COMPLEXITY, acl: LIST, run: (ctx, args) => pushGeneric(ctx, args, 'tail', true), keyFlags: ['RW', 'insert'] }),
+  withDocs({ name: 'LPOP', arity: -2, flags: ['write', 'fast'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Remove and get the first elements in a list', syntax: 'key [count]', complexity: 'O(N) where N is the number of elements returned', acl: LIST, run: (ctx, args) => popGeneric(ctx, args, 'head'), keyFlags: ['RW', 'access', 'delete'] }),
+  withDocs({ name: 'RPOP', arity: -2, flags: ['write', 'fast'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Remove and get the last elements in a list', syntax: 'key [count]', complexity: 'O(N) where N is the number of elements returned', acl: LIST, run: (ctx, args) => popGeneric(ctx, args, 'tail'), keyFlags: ['RW', 'access', 'delete'] }),
+  withDocs({ name: 'LLEN', arity: 2, flags: ['readonly', 'fast'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Get the length of a list', syntax: 'key', complexity: 'O(1)', acl: LIST, run: llenCommand, keyFlags: ['RO'] }),
+  withDocs({ name: 'LINDEX', arity: 3, flags: ['readonly'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Get an element from a list by its index', syntax: 'key index', complexity: 'O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).', acl: LIST, run: lindexCommand, keyFlags: ['RO', 'access'] }),
+  withDocs({ name: 'LSET', arity: 4, flags: ['write', 'denyoom'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Set the value of an element in a list by its index', syntax: 'key index element', complexity: 'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).', acl: LIST, run: lsetCommand, keyFlags: ['RW', 'update'] }),
+  withDocs({ name: 'LRANGE', arity: 4, flags: ['readonly'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Get a range of elements from a list', syntax: 'key start stop', complexity: 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.', acl: LIST, run: lrangeCommand, keyFlags: ['RO', 'access'] }),
+  withDocs({ name: 'LTRIM', arity: 4, flags: ['write'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Trim a list to the specified range', syntax: 'key start stop', complexity: 'O(N) where N is the number of elements to be removed by the operation.', acl: LIST, run: ltrimCommand, keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'LREM', arity: 4, flags: ['write'], keys: KEY1, group: 'list', since: '1.0.0', summary: 'Remove elements from a list', syntax: 'key count element', complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.', acl: LIST, run: lremCommand, keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'LINSERT', arity: 5, flags: ['write', 'denyoom'], keys: KEY1, group: 'list', since: '2.2.0', summary: 'Insert an element before or after another element in a list', syntax: 'key <BEFORE | AFTER> pivot element', complexity: 'O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).', acl: LIST, run: linsertCommand, keyFlags: ['RW', 'insert'] }),
+  withDocs({ name: 'LPOS', arity: -3, flags: ['readonly'], keys: KEY1, group: 'list', since: '6.0.6', summary: 'Return the index of matching elements on a list', syntax: 'key element [RANK rank] [COUNT num-matches] [MAXLEN len]', complexity: 'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.', acl: LIST, run: lposCommand, keyFlags: ['RO', 'access'] }),
+  { name: 'RPOPLPUSH', arity: 3, flags: ['write', 'denyoom'], keys: KEY2, group: 'list', since: '1.2.0', summary: 'Remove the last element in a list, prepend it to another list and return it', syntax: 'source destination', complexity: 'O(1)', acl: LIST, run: (ctx, args) => lmoveGeneric(ctx, args.nextKey(), args.nextKey(), 'tail', 'head') },
+  { name: 'LMOVE', arity: 5, flags: ['write', 'denyoom'], keys: KEY2, group: 'list', since: '6.2.0', summary: 'Pop an element from a list, push it to another list and return it', syntax: 'source destination <LEFT | RIGHT> <LEFT | RIGHT>', complexity: 'O(1)', acl: LIST, run: lmoveCommand },
+  { name: 'LMPOP', arity: -4, flags: ['write', 'movablekeys'], group: 'list', since: '7.0.0', summary: 'Pop elements from a list', syntax: 'numkeys key [key ...] <LEFT | RIGHT> [COUNT count]', complexity: MPOP_COMPLEXITY, acl: LIST, run: (ctx) => lmpopGeneric(ctx, 1, false) },
+  withDocs({ name: 'BLPOP', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, group: 'list', since: '2.0.0', summary: 'Remove and get the first element in a list, or block until one is available', syntax: 'key [key ...] timeout', complexity: 'O(N) where N is the number of provided keys.', acl: LIST, run: (ctx) => bpopCommand(ctx, 'head'), keyFlags: ['RW', 'access', 'delete'] }),
+  withDocs({ name: 'BRPOP', arity: -3, flags: ['write', 'noscript', 'blocking'], keys: { first: 1, last: -2, step: 1 }, group: 'list', since: '2.0.0', summary: 'Remove and get the last element in a list, or block until one is available', syntax: 'key [key ...] timeout', complexity: 'O(N) where N is the number of provided keys.', acl: LIST, run: (ctx) => bpopCommand(ctx, 'tail'), keyFlags: ['RW', 'access', 'delete'] }),
+  { name: 'BRPOPLPUSH', arity: 4, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: KEY2, group: 'list', since: '2.2.0', summary: 'Pop an element from a list, push it to another list and return it; or block until one is available', syntax: 'source destination timeout', complexity: 'O(1)', acl: LIST, run: brpoplpushCommand },
+  { name: 'BLMOVE', arity: 6, flags: ['write', 'denyoom', 'noscript', 'blocking'], keys: KEY2, group: 'list', since: '6.2.0', summary: 'Pop an element from a list, push it to another list and return it; or block until one is available', syntax: 'source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout', complexity: 'O(1)', acl: LIST, run: blmoveCommand },
+  { name: 'BLMPOP', arity: -5, flags: ['write', 'blocking', 'movablekeys'], group: 'list', since: '7.0.0', summary: 'Pop elements from a list, or block until one is available', syntax: 'timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]', complexity: MPOP_COMPLEXITY, acl: LIST, run: (ctx) => lmpopGeneric(ctx, 2, true) },
+];
+
+type End = 'head' | 'tail';
+
+// ---- lookups and shared helpers ----
+
+/**
+ * The list at `key`, undefined if absent; WRONGTYPE for another type. `read` lookups count keyspace hits and
+ * misses (lookupKeyRead), write lookups do not (lookupKeyWrite).
+ */
+function listAt(db: Db, key: string, read = false): List | undefined {
+  const e = read ? db.lookupRead(key) : db.lookup(key);
+  if (e === undefined) return undefined;
+  if (!(e.value instanceof List)) fail(ERR_WRONGTYPE);
+  return e.value as List;
+}
+
+/** Redis compares keywords with strcasecmp on a C string: case-insensitive, and a NUL byte ends the word. */
+function keyword(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
+}
+
+/** getListPositionFromObjectOrReply(): LEFT is the head, RIGHT the tail. */
+function endArg(arg: string): End {
+  const k = keyword(arg);
+  if (k === 'LEFT') return 'head';
+  if (k === 'RIGHT') return 'tail';
+  return fail(ERR_SYNTAX);
+}
+
+/** getLongFromObjectOrReply(), or getRangeLongFromObjectOrReply() with its message for both kinds of failure. */
+function longArg(text: string, min = -Infinity, message = ERR_NOT_INTEGER): number {
+  const v = parseInteger(text);
+  if (v === null || Number(v) < min) fail(message);
+  return Number(v);
+}
+
+/** The stored list is about to change in place: a snapshot in progress keeps the old version. */
+function beforeChange(db: Db, key: string): void {
+  db.beforeInPlaceChange(key);
+}
+
+/** After popping or removing: an emptied list is deleted, otherwise the in-place write is counted. */
+function afterRemoval(db: Db, key: string, list: List): void {
+  if (list.length === 0) db.delete(key);
+  else db.signalModified(key);
+}
+
+/** Push onto the list at `key`, creating it when absent (the creation is what wakes clients blocked on it). */
+function pushTo(db: Db, key: string, list: List | undefined, values: readonly string[], where: End): List {
+  const fresh = list === undefined;
+  const target = list ?? new List(values.length);
+  if (!fresh) beforeChange(db, key);
+  for (const v of values) {
+    if (where === 'head') target.pushHead(v);
+    else target.pushTail(v);
+  }
+  if (fresh) db.set(key, target);
+  else db.signalModified(key);
+  return target;
+}
+
+/** Pop up to `count` elements from one end, in pop order (the tail's come last element first). */
+function popRange(list: List, where: End, count: number): string[] {
+  const n = Math.min(count, list.length);
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = (where === 'head' ? list.popHead() : list.popTail())!;
+  return out;
+}
+
+const popName = (where: End) => (where === 'head' ? 'LPOP' : 'RPOP');
+
+// ---- pushes and pops ----
+
+// LPUSH key element [element ...] / RPUSH … / LPUSHX … / RPUSHX …
+function pushGeneric(ctx: CommandContext, args: ArgCursor, where: End, onlyIfExists: boolean): Reply {
+  const key = args.nextKey();
+  const list = listAt(ctx.db, key);
+  if (list === undefined && onlyIfExists) return ZERO;
+  return int(pushTo(ctx.db, key, list, args.rest(), where).length);
+}
+
+// LPOP key [count] / RPOP key [count]
+function popGeneric(ctx: CommandContext, args: ArgCursor, where: End): Reply {
+  if (ctx.argv.length > 3) fail(errWrongArity(ctx.command.fullname));
+  const key = args.nextKey();
+  const hasCount = args.hasMore;
+  const count = hasCount ? longArg(args.next(), 0, 'ERR value is out of range, must be positive') : 0;
+  const list = listAt(ctx.db, key);
+  if (list === undefined) return hasCount ? NIL_ARRAY : NIL;
+  if (hasCount && count === 0) return EMPTY_ARRAY;
+  beforeChange(ctx.db, key);
+  const popped = popRange(list, where, hasCount ? count : 1);
+  afterRemoval(ctx.db, key, list);
+  return hasCount ? bulkArray(popped) : bulk(popped[0]);
+}
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+function lmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean): Reply | Deferred {
+  const argv = ctx.argv;
+  const numkeys = longArg(argv[numkeysIdx], 1, 'ERR numkeys should be greater than 0');
+  const whereIdx = numkeysIdx + numkeys + 1;
+  if (whereIdx >= argv.length) fail(ERR_SYNTAX);
+  const where = endArg(argv[whereIdx]);
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    const moreArgs = argv.length - 1 - j;
+    if (count === -1 && keyword(argv[j]) === 'COUNT' && moreArgs) {
+      count = longArg(argv[++j], 1, 'ERR count should be greater than 0');
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  if (count === -1) count = 1;
+  const keys = argv.slice(numkeysIdx + 1, whereIdx);
+  if (blocking) return blockingPop(ctx, keys, where, argv[1], count);
+  for (const key of keys) {
+    const list = listAt(ctx.db, key);
+    if (list === undefined) continue;
+    return popWithKey(ctx, key, list, where, count);
+  }
+  return NIL_ARRAY;
+}
+
+/** listPopRangeAndReplyWithKey(): [key, [elements]], propagated as `LPOP key n` with the n actually popped. */
+function popWithKey(ctx: CommandContext, key: string, list: List, where: End, count: number): Reply {
+  beforeChange(ctx.db, key);
+  const popped = popRange(list, where, count);
+  afterRemoval(ctx.db, key, list);
+  ctx.rewrite = [popName(where), key, String(popped.length)];
+  return array([bulk(key), bulkArray(popped)]);
+}
+
+// LLEN key
+function llenCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  return int(listAt(db, args.nextKey(), true)?.length ?? 0);
+}
+
+/** A possibly negative index (from the tail) as an offset from the head, or -1 when outside the list. */
+function offsetOf(list: List, index: number): number {
+  const i = index < 0 ? list.length + index : index;
+  return i >= 0 && i < list.length ? i : -1;
+}
+
+// LINDEX key index
+function lindexCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const list = listAt(db, args.nextKey(), true);
+  if (list === undefined) return NIL; // before the index is even parsed, as Redis does
+  const i = offsetOf(list, longArg(args.next()));
+  return i < 0 ? NIL : bulk(list.at(i)!);
+}
+
+// LSET key index element
+function lsetCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const list = listAt(db, key);
+  if (list === undefined) fail(ERR_NO_SUCH_KEY);
+  const i = offsetOf(list!, longArg(args.next()));
+  if (i < 0) fail('ERR index out of range');
+  beforeChange(db, key);
+  list!.set(i, args.next());
+  db.signalModified(key);
+  return OK;
+}
+
+/** Clamp LRANGE/LTRIM's start and stop to the list: [start, stop] inclusive, or null for an empty range. */
+function clampRange(length: number, start: number, stop: number): [number, number] | null {
+  if (start < 0) start = length + start;
+  if (stop < 0) stop = length + stop;
+  if (start < 0) start = 0;
+  if (start > stop || start >= length) return null;
+  return [start, Math.min(stop, length - 1)];
+}
+
+// LRANGE key start stop
+function lrangeCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const start = longArg(args.next()), stop = longArg(args.next());
+  const list = listAt(db, key, true);
+  if (list === undefined) return EMPTY_ARRAY;
+  const range = clampRange(list.length, start, stop);
+  return range ? bulkArray(list.slice(range[0], range[1])) : EMPTY_ARRAY;
+}
+
+// LTRIM key start stop
+function ltrimCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { db } = ctx;
+  const key = args.nextKey();
+  const start = longArg(args.next()), stop = longArg(args.next());
+  const list = listAt(db, key);
+  if (list === undefined) return OK;
+  const range = clampRange(list.length, start, stop);
+  const fromHead = range ? range[0] : list.length;
+  const fromTail = range ? list.length - range[1] - 1 : 0;
+  if (fromHead + fromTail === 0) {
+    db.signalModified(key); // Redis still touches WATCHers, but nothing changed, so nothing is propagated
+    ctx.rewrite = null;
+    return OK;
+  }
+  beforeChange(db, key);
+  list.dropHead(fromHead);
+  list.dropTail(fromTail);
+  afterRemoval(db, key, list);
+  return OK;
+}
+
+// LREM key count element
+function lremCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const count = longArg(args.next());
+  const element = args.next();
+  const list = listAt(db, key);
+  if (list === undefined) return ZERO;
+  beforeChange(db, key);
+  const removed = list.removeMatching(element, Math.abs(count), count < 0);
+  if (removed) afterRemoval(db, key, list);
+  return int(removed);
+}
+
+// LINSERT key BEFORE|AFTER pivot element
+function linsertCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const where = keyword(args.next());
+  if (where !== 'BEFORE' && where !== 'AFTER') fail(ERR_SYNTAX);
+  const pivot = args.next(), element = args.next();
+  const list = listAt(db, key);
+  if (list === undefined) return ZERO;
+  const at = list.indexOf(pivot);
+  if (at < 0) return MINUS_ONE;
+  beforeChange(db, key);
+  list.insertAt(where === 'BEFORE' ? at : at + 1, element);
+  db.signalModified(key);
+  return int(list.length);
+}
+
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+function lposCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const element = args.next();
+  let rank = 1, count = -1, maxlen = 0; // count -1: no COUNT option
+  /** RANK -2^63 cannot be negated in C: every match then counts, from the tail, and COUNT never stops it. */
+  let rankMin = false;
+  while (args.hasMore) {
+    const opt = keyword(args.next());
+    if (opt === 'RANK' && args.hasMore) {
+      const v = parseInteger(args.next());
+      if (v === null) fail(ERR_NOT_INTEGER);
+      if (v === 0) fail("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+      rankMin = v === INT64_MIN;
+      rank = Number(v);
+    } else if (opt === 'COUNT' && args.hasMore) {
+      count = longArg(args.next(), 0, "ERR COUNT can't be negative");
+    } else if (opt === 'MAXLEN' && args.hasMore) {
+      maxlen = longArg(args.next(), 0, "ERR MAXLEN can't be negative");
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  const fromTail = rank < 0;
+  if (fromTail) rank = -rank;
+  const list = listAt(db, key, true);
+  if (list === undefined) return count !== -1 ? EMPTY_ARRAY : NIL;
+  const n = list.length;
+  const found: Reply[] = [];
+  let matches = 0;
+  for (let step = 0; step < n && (maxlen === 0 || step < maxlen); step++) {
+    const i = fromTail ? n - 1 - step : step;
+    if (list.at(i) !== element) continue;
+    matches++;
+    if (matches < rank && !rankMin) continue;
+    if (count === -1) return int(i);
+    found.push(int(i));
+    if (count !== 0 && !rankMin && matches - rank + 1 >= count) break;
+  }
+  return count === -1 ? NIL : array(found);
+}
+
+// ---- moving between lists ----
+
+// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+function lmoveCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const src = args.nextKey(), dst = args.nextKey();
+  const from = endArg(args.next()), to = endArg(args.next());
+  return lmoveGeneric(ctx, src, dst, from, to);
+}
+
+/** lmoveGenericCommand(): pop from `src`, push onto `dst` (created if need be), reply with the element. */
+function lmoveGeneric(ctx: CommandContext, src: string, dst: string, from: End, to: End): Reply {
+  const { db } = ctx;
+  const source = listAt(db, src);
+  if (source === undefined) return NIL;
+  const target = listAt(db, dst);
+  return bulk(moveOne(db, src, source, dst, target, from, to));
+}
+
+/** The move itself, once both types are known to be right: source first, so RPOPLPUSH k k rotates. */
+function moveOne(db: Db, src: string, source: List, dst: string, target: List | undefined, from: End, to: End): string {
+  beforeChange(db, src);
+  const value = (from === 'head' ? source.popHead() : source.popTail())!;
+  if (src === dst) {
+    if (to === 'head') source.pushHead(value);
+    else source.pushTail(value);
+    db.signalModified(src);
+    return value;
+  }
+  pushTo(db, dst, target, [value], to);
+  afterRemoval(db, src, source);
+  return value;
+}
+
+// ---- blocking variants ----
+
+/**
+ * getTimeoutFromObjectOrReply() in seconds: a long double times 1000 rounded up (ceill), as a C long long, added
+ * to now. A value that does not fit wraps to LLONG_MIN, so "inf" and 1e400 are "negative" as in Redis. 0 waits
+ * forever; so does -0.0001, whose ceiling is 0.
+ */
+function timeoutArg(ctx: CommandContext, text: string): number {
+  const v = parseLongDouble(text);
+  if (v === null) return fail('ERR timeout is not a float or out of range');
+  const ms = v.kind === 'inf' ? null : millisecondsCeil(v.neg, v.mant, v.exp);
+  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail('ERR timeout is negative');
+  if (ms === 0n) return 0;
+  const deadline = ms! + BigInt(ctx.server.clock.now());
+  // Past the int64 range the deadline wraps negative in Redis, and its timeout table (unsigned) never reaches
+  // it: the client waits until it is served.
+  return deadline > INT64_MAX ? 0 : Number(deadline);
+}
+
+/**
+ * ceill(x * 1000.0L) for x = ±mant × 2^exp, as the x87 computes it: the product rounded to a 64-bit significand
+ * (ties to even), then rounded up to an integer.
+ */
+function millisecondsCeil(neg: boolean, mant: bigint, exp: number): bigint {
+  let m = mant * 1000n, e = exp;
+  const bits = m === 0n ? 0 : m.toString(2).length;
+  if (bits > 64) {
+    const shift = BigInt(bits - 64);
+    const q = m >> shift, rest = m - (q << shift), half = 1n << (shift - 1n);
+    m = rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
+    e += bits - 64;
+  }
+  if (e >= 0) return neg ? -(m << BigInt(e)) : m << BigInt(e);
+  const d = 1n << BigInt(-e);
+  return neg ? -(m / d) : (m + d - 1n) / d;
+}
+
+/** Redis lets a client block only outside MULTI (and scripts); anything else answers as if timed out. */
+function mayBlock(ctx: CommandContext): boolean {
+  return ctx.client.mode === 'normal' && !ctx.client.isMaster;
+}
+
+// BLPOP key [key ...] timeout / BRPOP key [key ...] timeout
+function bpopCommand(ctx: CommandContext, where: End): Reply | Deferred {
+  const argv = ctx.argv;
+  return blockingPop(ctx, argv.slice(1, -1), where, argv[argv.length - 1], -1);
+}
+
+/**
+ * blockingPopGenericCommand(): pop from the first non-empty list at once, else block on all the keys. `count` is
+ * -1 for BLPOP/BRPOP (reply [key, element]) or BLMPOP's count (reply [key, [elements]]).
+ */
+function blockingPop(ctx: CommandContext, keys: readonly string[], where: End, timeoutText: string, count: number): Reply | Deferred {
+  const deadline = timeoutArg(ctx, timeoutText);
+  const { db } = ctx;
+  for (const key of keys) {
+    const list = listAt(db, key);
+    if (list === undefined) continue;
+    if (count !== -1) return popWithKey(ctx, key, list, where, count);
+    beforeChange(db, key);
+    const value = where === 'head' ? list.popHead()! : list.popTail()!;
+    afterRemoval(db, key, list);
+    ctx.rewrite = [popName(where), key];
+    return array([bulk(key), bulk(value)]);
+  }
+  if (!mayBlock(ctx)) return NIL_ARRAY;
+  const waiter: KeyWaiter = {
+    client: ctx.client, db, keys: [...new Set(keys)], type: 'list', deadline, timeoutReply: NIL_ARRAY,
+    serve: (key) => servePop(ctx, db, key, where, count),
+  };
+  blockForKeys(ctx.server, waiter);
+  return BLOCKED;
+}
+
+/** serveClientBlockedOnList() for pops: the reply the blocked client gets, its pop propagated as LPOP/RPOP. */
+function servePop(ctx: CommandContext, db: Db, key: string, where: End, count: number): Reply {
+  const list = db.peek(key)!.value as List;
+  beforeChange(db, key);
+  const popped = popRange(list, where, count === -1 ? 1 : count);
+  afterRemoval(db, key, list);
+  const argv = [popName(where), key];
+  if (count !== -1) argv.push(String(popped.length));
+  ctx.server.propagation.also(db.id, argv);
+  return count === -1 ? array([bulk(key), bulk(popped[0])]) : array([bulk(key), bulkArray(popped)]);
+}
+
+// BRPOPLPUSH source destination timeout
+function brpoplpushCommand(ctx: CommandContext, args: ArgCursor): Reply | Deferred {
+  const src = args.nextKey(), dst = args.nextKey();
+  const deadline = timeoutArg(ctx, args.next());
+  return blmoveGeneric(ctx, src, dst, 'tail', 'head', deadline, true);
+}
+
+// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+function blmoveCommand(ctx: CommandContext, args: ArgCursor): Reply | Deferred {
+  const src = args.nextKey(), dst = args.nextKey();
+  const from = endArg(args.next()), to = endArg(args.next());
+  const deadline = timeoutArg(ctx, args.next());
+  return blmoveGeneric(ctx, src, dst, from, to, deadline, false);
+}
+
+/** blmoveGenericCommand(): LMOVE at once when the source has elements, else block on the source alone. */
+function blmoveGeneric(ctx: CommandContext, src: string, dst: string, from: End, to: End, deadline: number, rpoplpush: boolean): Reply | Deferred {
+  const { db } = ctx;
+  if (listAt(db, src) !== undefined) {
+    const reply = lmoveGeneric(ctx, src, dst, from, to);
+    const argv = ctx.argv;
+    if (reply.kind === 'bulk') ctx.rewrite = rpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]];
+    return reply;
+  }
+  if (!mayBlock(ctx)) return NIL;
+  const waiter: KeyWaiter = {
+    client: ctx.client, db, keys: [src], type: 'list', deadline, timeoutReply: NIL_ARRAY,
+    serve: () => serveMove(ctx, db, src, dst, from, to, rpoplpush),
+  };
+  blockForKeys(ctx.server, waiter);
+  return BLOCKED;
+}
+
+/**
+ * serveClientBlockedOnList() for BLMOVE: a destination of another type ends the wait with WRONGTYPE and leaves
+ * the element where it is; otherwise the move, propagated as LMOVE (or RPOPLPUSH) with lower-case ends.
+ */
+function serveMove(ctx: CommandContext, db: Db, src: string, dst: string, from: End, to: End, rpoplpush: boolean): Reply {
+  const source = db.peek(src)!.value as List;
+  const e = db.lookup(dst);
+  if (e !== undefined && !(e.value instanceof List)) return error(ERR_WRONGTYPE);
+  const value = moveOne(db, src, source, dst, e?.value as List | undefined, from, to);
+  const side = (end: End) => (end === 'head' ? 'left' : 'right');
+  ctx.server.propagation.also(db.id, rpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, side(from), side(to)]);
+  return bulk(value);
+}
