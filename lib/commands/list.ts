@@ -83,12 +83,10 @@ function longArg(text: string, min = -Infinity, message = ERR_NOT_INTEGER): numb
   return Number(v);
 }
 
-/** The stored list is about to change in place: a snapshot in progress keeps the old version. */
-function beforeChange(db: Db, key: string): void {
-  db.beforeInPlaceChange(key);
-}
-
-/** After popping or removing: an emptied list is deleted, otherwise the in-place write is counted. */
+/**
+ * After popping or removing: an emptied list is deleted, otherwise the in-place write is counted. Every in-place
+ * change starts with Db.beforeInPlaceChange, so a snapshot in progress keeps the old version.
+ */
 function afterRemoval(db: Db, key: string, list: List): void {
   if (list.length === 0) db.delete(key);
   else db.signalModified(key);
@@ -98,7 +96,7 @@ function afterRemoval(db: Db, key: string, list: List): void {
 function pushTo(db: Db, key: string, list: List | undefined, values: readonly string[], where: End): List {
   const fresh = list === undefined;
   const target = list ?? new List(values.length);
-  if (!fresh) beforeChange(db, key);
+  if (!fresh) db.beforeInPlaceChange(key);
   for (const v of values) {
     if (where === 'head') target.pushHead(v);
     else target.pushTail(v);
@@ -137,7 +135,7 @@ function popGeneric(ctx: CommandContext, args: ArgCursor, where: End): Reply {
   const list = listAt(ctx.db, key);
   if (list === undefined) return hasCount ? NIL_ARRAY : NIL;
   if (hasCount && count === 0) return EMPTY_ARRAY;
-  beforeChange(ctx.db, key);
+  ctx.db.beforeInPlaceChange(key);
   const popped = popRange(list, where, hasCount ? count : 1);
   afterRemoval(ctx.db, key, list);
   return hasCount ? bulkArray(popped) : bulk(popped[0]);
@@ -173,7 +171,7 @@ function lmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean
 
 /** listPopRangeAndReplyWithKey(): [key, [elements]], propagated as `LPOP key n` with the n actually popped. */
 function popWithKey(ctx: CommandContext, key: string, list: List, where: End, count: number): Reply {
-  beforeChange(ctx.db, key);
+  ctx.db.beforeInPlaceChange(key);
   const popped = popRange(list, where, count);
   afterRemoval(ctx.db, key, list);
   ctx.rewrite = [popName(where), key, String(popped.length)];
@@ -206,7 +204,7 @@ function lsetCommand({ db }: CommandContext, args: ArgCursor): Reply {
   if (list === undefined) fail(ERR_NO_SUCH_KEY);
   const i = offsetOf(list!, longArg(args.next()));
   if (i < 0) fail('ERR index out of range');
-  beforeChange(db, key);
+  db.beforeInPlaceChange(key);
   list!.set(i, args.next());
   db.signalModified(key);
   return OK;
@@ -246,7 +244,7 @@ function ltrimCommand(ctx: CommandContext, args: ArgCursor): Reply {
     ctx.rewrite = null;
     return OK;
   }
-  beforeChange(db, key);
+  db.beforeInPlaceChange(key);
   list.dropHead(fromHead);
   list.dropTail(fromTail);
   afterRemoval(db, key, list);
@@ -260,7 +258,7 @@ function lremCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const element = args.next();
   const list = listAt(db, key);
   if (list === undefined) return ZERO;
-  beforeChange(db, key);
+  db.beforeInPlaceChange(key);
   const removed = list.removeMatching(element, Math.abs(count), count < 0);
   if (removed) afterRemoval(db, key, list);
   return int(removed);
@@ -276,7 +274,7 @@ function linsertCommand({ db }: CommandContext, args: ArgCursor): Reply {
   if (list === undefined) return ZERO;
   const at = list.indexOf(pivot);
   if (at < 0) return MINUS_ONE;
-  beforeChange(db, key);
+  db.beforeInPlaceChange(key);
   list.insertAt(where === 'BEFORE' ? at : at + 1, element);
   db.signalModified(key);
   return int(list.length);
@@ -333,6 +331,7 @@ function lmoveCommand(ctx: CommandContext, args: ArgCursor): Reply {
   return lmoveGeneric(ctx, src, dst, from, to);
 }
 
+// RPOPLPUSH source destination (LMOVE source destination RIGHT LEFT)
 /** lmoveGenericCommand(): pop from `src`, push onto `dst` (created if need be), reply with the element. */
 function lmoveGeneric(ctx: CommandContext, src: string, dst: string, from: End, to: End): Reply {
   const { db } = ctx;
@@ -344,7 +343,7 @@ function lmoveGeneric(ctx: CommandContext, src: string, dst: string, from: End, 
 
 /** The move itself, once both types are known to be right: source first, so RPOPLPUSH k k rotates. */
 function moveOne(db: Db, src: string, source: List, dst: string, target: List | undefined, from: End, to: End): string {
-  beforeChange(db, src);
+  db.beforeInPlaceChange(src);
   const value = (from === 'head' ? source.popHead() : source.popTail())!;
   if (src === dst) {
     if (to === 'head') source.pushHead(value);
@@ -416,7 +415,7 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: End, t
     const list = listAt(db, key);
     if (list === undefined) continue;
     if (count !== -1) return popWithKey(ctx, key, list, where, count);
-    beforeChange(db, key);
+    db.beforeInPlaceChange(key);
     const value = where === 'head' ? list.popHead()! : list.popTail()!;
     afterRemoval(db, key, list);
     ctx.rewrite = [popName(where), key];
@@ -434,7 +433,7 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: End, t
 /** serveClientBlockedOnList() for pops: the reply the blocked client gets, its pop propagated as LPOP/RPOP. */
 function servePop(ctx: CommandContext, db: Db, key: string, where: End, count: number): Reply {
   const list = db.peek(key)!.value as List;
-  beforeChange(db, key);
+  db.beforeInPlaceChange(key);
   const popped = popRange(list, where, count === -1 ? 1 : count);
   afterRemoval(db, key, list);
   const argv = [popName(where), key];

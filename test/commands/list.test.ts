@@ -609,6 +609,20 @@ test('the CLIENT UNBLOCK hook: a timeout reply or the UNBLOCKED error; false for
   assert.is(blockedOnKeysCount(srv.server), 0);
 });
 
+test('turning into a replica force-unblocks clients blocked on keys, and forgets them', async () => {
+  const b = await connect();
+  b.send('BLPOP', 'q', '0');
+  await waitBlocked(1);
+  srv.server.becomeReplicaOf('127.0.0.1', 1); // nothing listens there: only the unblocking matters here
+  try {
+    assert.is(await b.readRaw(), err('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'));
+    assert.is(blockedOnKeysCount(srv.server), 0);
+  } finally {
+    srv.server.promoteToMaster();
+  }
+  await runRows(conn, [[['RPUSH', 'q', 'x'], int(1)], [['LLEN', 'q'], int(1)]]);
+});
+
 test('the SWAPDB hook: waited-for keys that hold a list after the swap are served', async () => {
   const b = await connect();
   await runRows(b, [[['SELECT', '9'], OK]]);
