@@ -23,6 +23,8 @@ import { NO_EXPIRY } from '../store/keyspace';
 import { Snapshot, type SnapshotRecord } from '../store/snapshot';
 import type { TypeName, Value } from '../store/types';
 import type { SetValue } from '../store/set';
+import type { List } from '../store/list';
+import type { HashValue } from '../store/hash';
 import { Client } from './client';
 import { quoteRepr } from './config-values';
 import {
@@ -166,9 +168,11 @@ export class AofManifest {
 const ITEMS_PER_COMMAND = 64;
 
 /** `items` as `[name, key, ...batch]` commands of at most ITEMS_PER_COMMAND items each. */
-function batched(name: string, key: string, items: string[]): string[][] {
+/** `name key item…` commands of at most 64 items each (AOF_REWRITE_ITEMS_PER_CMD); an item may span `width` args. */
+function batched(name: string, key: string, items: string[], width = 1): string[][] {
   const out: string[][] = [];
-  for (let i = 0; i < items.length; i += ITEMS_PER_COMMAND) out.push([name, key, ...items.slice(i, i + ITEMS_PER_COMMAND)]);
+  const step = ITEMS_PER_COMMAND * width;
+  for (let i = 0; i < items.length; i += step) out.push([name, key, ...items.slice(i, i + step)]);
   return out;
 }
 
@@ -179,6 +183,9 @@ function batched(name: string, key: string, items: string[]): string[][] {
 const rewriters: Partial<Record<TypeName, (key: string, value: Value) => string[][]>> = {
   string: (key, value) => [['SET', key, value as string]],
   set: (key, value) => batched('SADD', key, (value as SetValue).members()),
+  list: (key, value) => batched('RPUSH', key, (value as List).toArray()),
+  // HMSET with 64 field/value pairs per command, as rewriteHashObject does
+  hash: (key, value) => batched('HMSET', key, (value as HashValue).entries().flat(), 2),
 };
 
 function rewriteRecord(r: SnapshotRecord): Buffer[] {

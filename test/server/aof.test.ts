@@ -473,6 +473,31 @@ test('a base of commands rebuilds a set with SADD, at most 64 members a command'
   await runRows(await again.connect(), [[['SCARD', 's'], ':100\r\n'], [['SISMEMBER', 's', 'm99'], ':1\r\n']]);
 });
 
+test('a base of commands rebuilds lists with RPUSH and hashes with HMSET, 64 items a command', async () => {
+  const dir = tempDir();
+  const srv = await start(dir, [['aof-use-rdb-preamble', 'no']]);
+  const conn = await srv.connect();
+  const items = Array.from({ length: 70 }, (_, i) => `i${i}`);
+  const pairs = items.flatMap((f, i) => [f, `v${i}`]);
+  await runRows(conn, [
+    [['RPUSH', 'l', ...items], ':70\r\n'],
+    [['HSET', 'h', ...pairs], ':70\r\n'],
+    [['BGREWRITEAOF'], '+Background append only file rewriting started\r\n'],
+  ]);
+  await until(async () => (await persistenceInfo(conn)).get('aof_rewrite_in_progress') === '0', 'the rewrite');
+  const base = read(dir, 'appendonly.aof.2.base.aof');
+  assert.ok(base.includes('*66\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n') && base.includes('*8\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n'));
+  assert.ok(base.includes('*130\r\n$5\r\nHMSET\r\n$1\r\nh\r\n') && base.includes('*14\r\n$5\r\nHMSET\r\n$1\r\nh\r\n'));
+  await srv.close();
+  running.splice(running.indexOf(srv), 1);
+  const again = await start(dir, [['aof-use-rdb-preamble', 'no']]);
+  await runRows(await again.connect(), [
+    [['LRANGE', 'l', '68', '-1'], '*2\r\n$3\r\ni68\r\n$3\r\ni69\r\n'],
+    [['HLEN', 'h'], ':70\r\n'],
+    [['HGET', 'h', 'i69'], '$3\r\nv69\r\n'],
+  ]);
+});
+
 test('CONFIG SET appendonly yes at run time rewrites first; writes meanwhile are kept; no turns it off', async () => {
   const dir = tempDir();
   const srv = await start(dir, [['appendonly', 'no']]);
