@@ -118,6 +118,11 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   if (!client.authenticated && !has(command, 'no_auth')) return reject(server, client, command, ERR_NOAUTH);
   const inMulti = client.mode === 'multi';
   if (inMulti && has(command, 'no_multi')) return reject(server, client, command, ERR_NOT_IN_MULTI);
+  if (has(command, 'write') || command.fullname === 'ping') {
+    // writeCommandsDeniedByDiskError(): a failed save or AOF write stops writes (and PING) until it recovers
+    const diskError = server.persistence.diskError ?? server.aof.diskError;
+    if (diskError !== null && !client.isMaster) return reject(server, client, command, diskError);
+  }
   if (server.isReadOnlyReplica() && !client.isMaster && has(command, 'write')) {
     return reject(server, client, command, ERR_READONLY);
   }

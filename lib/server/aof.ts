@@ -259,6 +259,14 @@ export class Aof {
   private fsyncInFlight = false;
   private fsyncStatus: 'ok' | 'err' = 'ok';
   private lastWriteStatus: 'ok' | 'err' = 'ok';
+  private lastWriteError = '';
+
+  /** Why writes must be refused (writeCommandsDeniedByDiskError): the last AOF write or fsync failed. */
+  get diskError(): string | null {
+    if (this.state === 'off') return null;
+    if (this.lastWriteStatus === 'err' || this.fsyncStatus === 'err') return `MISCONF Errors writing to the AOF file: ${this.lastWriteError || 'Input/output error'}`;
+    return null;
+  }
   private lastWriteErrorLog = 0;
   private timestamp = 0;
   private rewrite: BackgroundJob | null = null;
@@ -757,6 +765,7 @@ export class Aof {
       process.exit(1);
     }
     this.lastWriteStatus = 'err';
+    this.lastWriteError = strerror(e);
     if (written > 0) {
       // keep only what did not reach the file; it is retried by the next write or the cron
       const rest = Buffer.concat(this.pending, this.pendingBytes).subarray(written);
@@ -790,6 +799,7 @@ export class Aof {
           if (err) {
             this.server.log.warning(`Fail to fsync the AOF file: ${strerror(err)}`);
             this.fsyncStatus = 'err';
+            this.lastWriteError = strerror(err);
           } else {
             this.fsyncStatus = 'ok';
           }

@@ -42,6 +42,9 @@ export interface BackgroundJob {
 }
 
 /** A file-system error as strerror() words it. */
+const ERR_MISCONF_RDB =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   const texts: Record<string, string> = {
@@ -159,6 +162,13 @@ export class Persistence {
   bgsaveScheduled = false;
   private savePoints: { seconds: number; changes: number }[] = [];
   lastBgsaveStatus: 'ok' | 'err' = 'ok';
+
+  /** stop-writes-on-bgsave-error: with save points set, a failed background save stops writes until one succeeds. */
+  get diskError(): string | null {
+    const c = this.server.config;
+    if (this.lastBgsaveStatus !== 'err' || c.get('save') === '' || !c.getBool('stop-writes-on-bgsave-error')) return null;
+    return ERR_MISCONF_RDB;
+  }
   /** Unix seconds of the last BGSAVE attempt (lastbgsave_try). */
   private lastBgsaveTry = 0;
   private lastBgsaveSeconds = -1;

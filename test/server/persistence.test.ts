@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { FakeClock } from '../helpers/clock';
@@ -255,6 +255,29 @@ test('a failed BGSAVE is retried by the save points only after 5 seconds; INFO s
   await until(() => attempts() === 2, 'the retry');
   await until(() => srv.logs.filter((l) => l.endsWith('# Background saving error')).length === 2, 'the retry to fail');
   assert.equal(readdirSync(dir), ['dump.rdb']); // no temp file left behind
+});
+
+test('a failed BGSAVE with save points stops writes and PING with -MISCONF until a save succeeds', async () => {
+  const dir = tempDir();
+  const srv = await start(dir, [['save', '3600 1']]);
+  const conn = await srv.connect();
+  mkdirSync(path.join(dir, 'dump.rdb')); // the rename cannot replace a directory
+  await runRows(conn, [[['SET', 'a', '1'], OK], [['BGSAVE'], '+Background saving started\r\n']]);
+  await until(async () => (await persistenceInfo(conn)).get('rdb_last_bgsave_status') === 'err', 'the failed BGSAVE');
+  const misconf = /^-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk\. .*stop-writes-on-bgsave-error option.*\r\n$/;
+  await runRows(conn, [
+    [['SET', 'b', '2'], misconf],
+    [['PING'], misconf],
+    [['GET', 'a'], bulk('1')], // reads still work
+    [['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'], OK],
+    [['SET', 'b', '2'], OK],
+    [['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes'], OK],
+    [['SET', 'c', '3'], misconf],
+  ]);
+  rmSync(path.join(dir, 'dump.rdb'), { recursive: true });
+  await runRows(conn, [[['BGSAVE'], '+Background saving started\r\n']]);
+  await until(async () => (await persistenceInfo(conn)).get('rdb_last_bgsave_status') === 'ok', 'a good BGSAVE');
+  await runRows(conn, [[['SET', 'c', '3'], OK], [['PING'], '+PONG\r\n']]);
 });
 
 test('SHUTDOWN saves when save points are set, NOSAVE does not, SAVE does even without them', async () => {
