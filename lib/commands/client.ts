@@ -1,15 +1,16 @@
 /**
  * CLIENT subcommands (clientCommand in networking.c): ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, NO-EVICT,
- * GETREDIR, TRACKINGINFO, HELP. Client tracking, PAUSE and UNBLOCK are not implemented, so they answer as
- * unknown subcommands rather than pretend.
+ * UNBLOCK, GETREDIR, TRACKINGINFO, HELP. Client tracking and PAUSE are not implemented, so they answer as unknown
+ * subcommands rather than pretend.
  */
-import { ERR_SYNTAX, fail } from '../protocol/errors';
-import { array, bulk, int, map, NIL, OK, set, verbatim, type Reply } from '../protocol/reply';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
+import { array, bulk, error, int, map, NIL, OK, ONE, set, verbatim, ZERO, type Reply } from '../protocol/reply';
 import { parseInteger } from '../store/numbers';
+import { unblockClientOnKeys } from '../server/blocking';
 import type { Client } from '../server/client';
 import { clientInfoLine, clientType, noEvictClients, type Running } from '../server/client-info';
 import { setClientName } from './connection';
-import { helpReply } from './server';
+import { helpReply, subcommandSyntaxError } from './server';
 import type { ArgCursor } from './args';
 import { withDocs } from './docs';
 import type { CommandContext, CommandSpec } from './types';
@@ -29,6 +30,7 @@ export const clientCommands: readonly CommandSpec[] = [
       { name: 'KILL', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Kill the connection of a client', syntax: '[ip:port] [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientKillCommand },
       { name: 'REPLY', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '3.2.0', summary: 'Instruct the server whether to reply to commands', syntax: 'ON | OFF | SKIP', complexity: 'O(1)', acl: CONN, run: clientReplyCommand },
       { name: 'NO-EVICT', arity: 3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '7.0.0', summary: 'Set client eviction mode for the current connection', syntax: 'ON | OFF', complexity: 'O(1)', acl: CONN, run: clientNoEvictCommand },
+      { name: 'UNBLOCK', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Unblock a client blocked in a blocking command from a different connection', syntax: 'client-id [TIMEOUT | ERROR]', complexity: 'O(log N) where N is the number of client connections', acl: CONN, run: clientUnblockCommand },
       { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: 'Get tracking notifications redirection client ID if any', complexity: 'O(1)', acl: CONN, run: () => int(-1) },
       { name: 'TRACKINGINFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Return information about server assisted client side caching for the current connection', complexity: 'O(1)', acl: CONN, run: clientTrackinginfoCommand },
       { name: 'HELP', arity: 2, flags: f('loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: CONN, run: clientHelpCommand },
@@ -153,6 +155,32 @@ function clientReplyCommand({ client }: CommandContext, args: ArgCursor): Reply 
   return OK; // dropped by the connection unless the mode is ON
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+function clientUnblockCommand({ server, argv }: CommandContext): Reply {
+  if (argv.length > 4) subcommandSyntaxError(argv);
+  let how: 'timeout' | 'error' = 'timeout';
+  if (argv.length === 4) {
+    const reason = argv[3].toLowerCase();
+    if (reason === 'error') how = 'error';
+    else if (reason !== 'timeout') fail('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+  }
+  const id = parseInteger(argv[2]);
+  if (id === null) fail(ERR_NOT_INTEGER);
+  const target = server.clients.get(Number(id));
+  if (!target || target.mode !== 'blocked') return ZERO;
+  // a blocking pop answers as its timeout would (or with the UNBLOCKED error)
+  if (unblockClientOnKeys(server, target, how)) return ONE;
+  if (target.lastCommand === 'wait') {
+    // WAIT's timeout answer is the number of replicas that acknowledged so far
+    server.replication.forgetWaiter(target);
+    server.unblock(target, how === 'error' ? error(UNBLOCKED) : int(server.replication.countAcks(target.woff)));
+    return ONE;
+  }
+  return ZERO;
+}
+
+const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+
 // CLIENT NO-EVICT ON|OFF
 function clientNoEvictCommand({ client }: CommandContext, args: ArgCursor): Reply {
   const mode = args.nextUpper();
@@ -201,6 +229,8 @@ function clientHelpCommand({ argv }: CommandContext): Reply {
     '    Control the replies sent to the current connection.',
     'SETNAME <name>',
     '    Assign the name <name> to the current connection.',
+    'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+    '    Unblock the specified blocked client.',
     'TRACKINGINFO',
     '    Report tracking status for the current connection.',
     'NO-EVICT (ON|OFF)',

@@ -187,6 +187,39 @@ test('CLIENT NO-EVICT shows as flag e; a blocked client as b', async () => {
   }
 });
 
+test('CLIENT UNBLOCK: a blocking pop answers as on timeout or with UNBLOCKED; WAIT with its count', async () => {
+  const popper = await srv.connect();
+  const waiter = await srv.connect();
+  try {
+    const idOf = async (c: RawConnection) => ((await call(c, 'CLIENT', 'ID')) as { value: number }).value;
+    const [popId, waitId] = [await idOf(popper), await idOf(waiter)];
+    const blocked = (id: number) => srv.server.clients.get(id)?.mode === 'blocked';
+    await runRows(conn, [
+      [['CLIENT', 'UNBLOCK', String(popId)], int(0)], // not blocked
+      [['CLIENT', 'UNBLOCK', '999999'], int(0)],
+      [['CLIENT', 'UNBLOCK', 'x'], err('ERR value is not an integer or out of range')],
+      [['CLIENT', 'UNBLOCK', '1', 'LATER'], err('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR')],
+      [['CLIENT', 'UNBLOCK', '1', 'ERROR', 'x'], err("ERR unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP.")],
+    ]);
+    popper.send('BLPOP', 'nolist', '0');
+    await until(() => blocked(popId));
+    await runRows(conn, [[['CLIENT', 'UNBLOCK', String(popId)], int(1)]]);
+    assert.is(await popper.readRaw(), '*-1\r\n');
+    popper.send('BLPOP', 'nolist', '0');
+    await until(() => blocked(popId));
+    await runRows(conn, [[['CLIENT', 'UNBLOCK', String(popId), 'error'], int(1)]]);
+    assert.is(await popper.readRaw(), err('UNBLOCKED client unblocked via CLIENT UNBLOCK'));
+    waiter.send('WAIT', '1', '0');
+    await until(() => blocked(waitId));
+    await runRows(conn, [[['CLIENT', 'UNBLOCK', String(waitId), 'TIMEOUT'], int(1)]]);
+    assert.is(await waiter.readRaw(), int(0));
+    await runRows(waiter, [[['PING'], '+PONG\r\n']]);
+  } finally {
+    popper.close();
+    waiter.close();
+  }
+});
+
 test('differential: CLIENT replies and errors against real redis-server', async () => {
   if (!hasRedis) return;
   const redis = await startRedis();
@@ -200,6 +233,8 @@ test('differential: CLIENT replies and errors against real redis-server', async 
       ['CLIENT', 'KILL', 'USER', 'nobody'], ['CLIENT', 'KILL', 'SKIPME', 'perhaps'], ['CLIENT', 'KILL', 'ID', '1', 'TYPE'],
       ['CLIENT', 'KILL', 'ADDR', '1.1.1.1:1', 'SKIPME', 'no'], ['CLIENT', 'REPLY', 'nope'], ['CLIENT', 'NO-EVICT', 'nope'], ['CLIENT', 'NO-EVICT', 'off'],
       ['CLIENT', 'GETREDIR'], ['CLIENT', 'TRACKINGINFO'], ['CLIENT', 'bogus'], ['CLIENT'], ['CLIENT', 'ID', 'extra'], ['CLIENT', 'SETNAME'],
+      ['CLIENT', 'UNBLOCK'], ['CLIENT', 'UNBLOCK', 'x'], ['CLIENT', 'UNBLOCK', '99999'], ['CLIENT', 'UNBLOCK', '1', 'maybe'],
+      ['CLIENT', 'UNBLOCK', '1', 'error', 'x'], ['CLIENT', 'UNBLOCK', '99999', 'ERROR'],
     ];
     for (const argv of argvs) {
       conn.send(...argv);
