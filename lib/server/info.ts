@@ -95,7 +95,6 @@ function serverSection(server: Server): string[] {
     `executable:${executable}`,
     `config_file:${server.configFile ? path.resolve(server.configFile) : ''}`,
     'io_threads_active:0',
-    `toyredis_version:${VERSION}`,
   ];
 }
 

@@ -554,6 +554,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }
   if (options.port !== undefined) server.config.set('port', String(options.port));
   if (options.bind !== undefined) server.config.set('bind', options.bind);
+  server.keyspace.resize(server.config.getNumber('databases'));
   server.persistence.loadAtStart(); // before listening: no client ever sees a partly loaded dataset
   const bind = server.config.get('bind').split(/\s+/).filter(Boolean);
   try {

@@ -475,6 +475,13 @@ export class Keyspace {
     this.stats.expireCycleCpuMs += this.clock.now() - start;
   }
 
+  /** `databases` from the configuration, applied at startup before any key exists. */
+  resize(count: number): void {
+    const dbs = this.dbs as Db[];
+    while (dbs.length < count) dbs.push(new Db(dbs.length, this));
+    dbs.length = count;
+  }
+
   addSnapshotObserver(o: SnapshotObserver): void {
     this.snapshots.push(o);
   }

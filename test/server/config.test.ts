@@ -54,6 +54,21 @@ test('the table: unique names, every alias, defaults that parse back to themselv
   }
 });
 
+test('databases at startup sets how many SELECT reaches', async () => {
+  const srv = await startInProcess({ config: [['databases', '4']] });
+  try {
+    const conn = await srv.connect();
+    await runRows(conn, [
+      [['SELECT', '3'], '+OK\r\n'],
+      [['SELECT', '4'], '-ERR DB index is out of range\r\n'],
+      [['CONFIG', 'GET', 'databases'], '*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n'],
+    ]);
+    conn.close();
+  } finally {
+    await srv.close();
+  }
+});
+
 test('value syntaxes: memory units wrap like memtoull, save pairs, quoting', () => {
   assert.is(memToU64('1gb'), 1073741824n);
   assert.is(memToU64('1GB'), 1073741824n);
