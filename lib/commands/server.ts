@@ -12,6 +12,7 @@ import { infoString } from '../server/info';
 import type { Server } from '../server/server';
 import { commandTable } from './index';
 import type { ArgCursor } from './args';
+import { signalDbReplaced } from '../server/blocking';
 import { withDocs } from './docs';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
 
@@ -150,6 +151,9 @@ function swapdbCommand(ctx: CommandContext, args: ArgCursor): Reply {
       ctx.server.watches.flushed(b, a);
     }
     a.swapWith(b);
+    // clients blocked on keys of either db may now find them (scanDatabaseForReadyKeys)
+    signalDbReplaced(ctx.server, a);
+    signalDbReplaced(ctx.server, b);
   }
   ctx.server.keyspace.dirty++;
   return OK;

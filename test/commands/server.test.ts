@@ -79,6 +79,17 @@ test('SWAPDB makes EXEC fail for a client watching a key in either db', async ()
   }
 });
 
+test('SWAPDB wakes a client blocked on a key the other db has', async () => {
+  const blocked = await srv.connect();
+  try {
+    blocked.send('BLPOP', 'l', '0');
+    await runRows(conn, [[['SELECT', '1'], OK], [['RPUSH', 'l', 'x'], ':1\r\n'], [['SWAPDB', '0', '1'], OK]]);
+    assert.is(await blocked.readRaw(), '*2\r\n$1\r\nl\r\n$1\r\nx\r\n');
+  } finally {
+    blocked.close();
+  }
+});
+
 test('TIME and LASTSAVE follow the server clock', async () => {
   srv.clock.ms = 1_700_000_123_456;
   await runRows(conn, [
