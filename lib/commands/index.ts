@@ -25,6 +25,7 @@ import { listCommands } from './list';
 import { handleClientsBlockedOnKeys } from '../server/blocking';
 import { setCommands } from './set';
 import { hashCommands } from './hash';
+import { zsetCommands } from './zset';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -94,6 +95,7 @@ export const commandTable = new CommandTable([
   ...persistenceCommands,
   ...setCommands,
   ...hashCommands,
+  ...zsetCommands,
   ...listCommands,
 ]);
 

@@ -1,0 +1,838 @@
+/**
+ * Sorted set commands (t_zset.c), the blocking pops and ZSCAN. The value lives in lib/store/zset.ts; here are
+ * argument parsing with Redis's exact errors, replies (WITHSCORES flat in RESP2, [member, score] pairs in RESP3),
+ * encoding limits read from the config at each write, and propagation: pops go out as ZPOPMIN/ZPOPMAX key n.
+ */
+import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import {
+  array, bulk, double, EMPTY_ARRAY, formatDouble, int, NIL, NIL_ARRAY, ZERO, type Reply,
+} from '../protocol/reply';
+import type { Db, Entry } from '../store/keyspace';
+import { parseLongDouble } from '../store/long-double';
+import { INT64_MAX, parseDouble, parseInteger } from '../store/numbers';
+import { SetValue } from '../store/set';
+import {
+  scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, ZsetValue, type AddOptions, type LexBound, type LexRange,
+  type ScoreRange, type ZNode, type ZsetLimits,
+} from '../store/zset';
+import { blockForKeys, type KeyWaiter } from '../server/blocking';
+import type { ArgCursor } from './args';
+import { withDocs } from './docs';
+import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
+import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
+
+const ZSET = ['@sortedset'] as const;
+const KEY1 = { first: 1, last: 1, step: 1 };
+const RANGE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).';
+const REMRANGE_COMPLEXITY = 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.';
+const MPOP_COMPLEXITY = 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.';
+const POP_COMPLEXITY = 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.';
+const INTER_COMPLEXITY = 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.';
+const DIFF_COMPLEXITY = 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.';
+const POP_KEYS = ['RW', 'access', 'delete'] as const;
+const STORE_KEYS = ['OW', 'update'] as const;
+
+export const zsetCommands: readonly CommandSpec[] = [
+  { name: 'ZADD', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Add one or more members to a sorted set, or update its score if it already exists', syntax: 'key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]', complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.', acl: ZSET, run: (ctx) => zaddGeneric(ctx, false) },
+  withDocs({ name: 'ZINCRBY', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Increment the score of a member in a sorted set', syntax: 'key increment member', complexity: 'O(log(N)) where N is the number of elements in the sorted set.', acl: ZSET, run: (ctx) => zaddGeneric(ctx, true), keyFlags: ['RW', 'access', 'update'] }),
+  withDocs({ name: 'ZREM', arity: -3, flags: ['write', 'fast'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Remove one or more members from a sorted set', syntax: 'key member [member ...]', complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.', acl: ZSET, run: zremCommand, keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'ZCARD', arity: 2, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Get the number of members in a sorted set', syntax: 'key', complexity: 'O(1)', acl: ZSET, run: zcardCommand, keyFlags: ['RO'] }),
+  { name: 'ZSCORE', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Get the score associated with the given member in a sorted set', syntax: 'key member', complexity: 'O(1)', acl: ZSET, run: zscoreCommand },
+  { name: 'ZMSCORE', arity: -3, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '6.2.0', summary: 'Get the score associated with the given members in a sorted set', syntax: 'key member [member ...]', complexity: 'O(N) where N is the number of members being requested.', acl: ZSET, run: zmscoreCommand },
+  { name: 'ZRANK', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '2.0.0', summary: 'Determine the index of a member in a sorted set', syntax: 'key member', complexity: 'O(log(N))', acl: ZSET, run: (ctx) => zrankGeneric(ctx, false) },
+  { name: 'ZREVRANK', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '2.0.0', summary: 'Determine the index of a member in a sorted set, with scores ordered from high to low', syntax: 'key member', complexity: 'O(log(N))', acl: ZSET, run: (ctx) => zrankGeneric(ctx, true) },
+  { name: 'ZCOUNT', arity: 4, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '2.0.0', summary: 'Count the members in a sorted set with scores within the given values', syntax: 'key min max', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', acl: ZSET, run: zcountCommand },
+  { name: 'ZLEXCOUNT', arity: 4, flags: ['readonly', 'fast'], keys: KEY1, group: 'sorted-set', since: '2.8.9', summary: 'Count the number of members in a sorted set between a given lexicographical range', syntax: 'key min max', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', acl: ZSET, run: zlexcountCommand },
+  { name: 'ZRANGE', arity: -4, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Return a range of members in a sorted set', syntax: 'key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 1, false, 'auto', 'auto') },
+  withDocs({ name: 'ZRANGESTORE', arity: -5, flags: ['write', 'denyoom'], keys: { first: 1, last: 2, step: 1 }, group: 'sorted-set', since: '6.2.0', summary: 'Store a range of members from sorted set into another key', syntax: 'dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.', acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 2, true, 'auto', 'auto'), keyFlags: STORE_KEYS }),
+  { name: 'ZREVRANGE', arity: -4, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Return a range of members in a sorted set, by index, with scores ordered from high to low', syntax: 'key start stop [WITHSCORES]', complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.', acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 1, false, 'rank', 'reverse') },
+  { name: 'ZRANGEBYSCORE', arity: -4, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '1.0.5', summary: 'Return a range of members in a sorted set, by score', syntax: 'key min max [WITHSCORES] [LIMIT offset count]', complexity: RANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 1, false, 'score', 'forward') },
+  { name: 'ZREVRANGEBYSCORE', arity: -4, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '2.2.0', summary: 'Return a range of members in a sorted set, by score, with scores ordered from high to low', syntax: 'key max min [WITHSCORES] [LIMIT offset count]', complexity: RANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 1, false, 'score', 'reverse') },
+  { name: 'ZRANGEBYLEX', arity: -4, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '2.8.9', summary: 'Return a range of members in a sorted set, by lexicographical range', syntax: 'key min max [LIMIT offset count]', complexity: RANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 1, false, 'lex', 'forward') },
+  { name: 'ZREVRANGEBYLEX', arity: -4, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '2.8.9', summary: 'Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.', syntax: 'key max min [LIMIT offset count]', complexity: RANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zrangeGeneric(ctx, 1, false, 'lex', 'reverse') },
+  withDocs({ name: 'ZREMRANGEBYRANK', arity: 4, flags: ['write'], keys: KEY1, group: 'sorted-set', since: '2.0.0', summary: 'Remove all members in a sorted set within the given indexes', syntax: 'key start stop', complexity: REMRANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zremrangeGeneric(ctx, 'rank'), keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'ZREMRANGEBYSCORE', arity: 4, flags: ['write'], keys: KEY1, group: 'sorted-set', since: '1.2.0', summary: 'Remove all members in a sorted set within the given scores', syntax: 'key min max', complexity: REMRANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zremrangeGeneric(ctx, 'score'), keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'ZREMRANGEBYLEX', arity: 4, flags: ['write'], keys: KEY1, group: 'sorted-set', since: '2.8.9', summary: 'Remove all members in a sorted set between the given lexicographical range', syntax: 'key min max', complexity: REMRANGE_COMPLEXITY, acl: ZSET, run: (ctx) => zremrangeGeneric(ctx, 'lex'), keyFlags: ['RW', 'delete'] }),
+  withDocs({ name: 'ZPOPMIN', arity: -2, flags: ['write', 'fast'], keys: KEY1, group: 'sorted-set', since: '5.0.0', summary: 'Remove and return members with the lowest scores in a sorted set', syntax: 'key [count]', complexity: POP_COMPLEXITY, acl: ZSET, run: (ctx) => zpopMinMax(ctx, 'min'), keyFlags: POP_KEYS }),
+  withDocs({ name: 'ZPOPMAX', arity: -2, flags: ['write', 'fast'], keys: KEY1, group: 'sorted-set', since: '5.0.0', summary: 'Remove and return members with the highest scores in a sorted set', syntax: 'key [count]', complexity: POP_COMPLEXITY, acl: ZSET, run: (ctx) => zpopMinMax(ctx, 'max'), keyFlags: POP_KEYS }),
+  { name: 'ZMPOP', arity: -4, flags: ['write', 'movablekeys'], group: 'sorted-set', since: '7.0.0', summary: 'Remove and return members with scores in a sorted set', syntax: 'numkeys key [key ...] <MIN | MAX> [COUNT count]', complexity: MPOP_COMPLEXITY, acl: ZSET, run: (ctx) => zmpopGeneric(ctx, 1, false) },
+  withDocs({ name: 'BZPOPMIN', arity: -3, flags: ['write', 'noscript', 'fast', 'blocking'], keys: { first: 1, last: -2, step: 1 }, group: 'sorted-set', since: '5.0.0', summary: 'Remove and return the member with the lowest score from one or more sorted sets, or block until one is available', syntax: 'key [key ...] timeout', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', acl: ZSET, run: (ctx) => bzpopMinMax(ctx, 'min'), keyFlags: POP_KEYS }),
+  withDocs({ name: 'BZPOPMAX', arity: -3, flags: ['write', 'noscript', 'fast', 'blocking'], keys: { first: 1, last: -2, step: 1 }, group: 'sorted-set', since: '5.0.0', summary: 'Remove and return the member with the highest score from one or more sorted sets, or block until one is available', syntax: 'key [key ...] timeout', complexity: 'O(log(N)) with N being the number of elements in the sorted set.', acl: ZSET, run: (ctx) => bzpopMinMax(ctx, 'max'), keyFlags: POP_KEYS }),
+  { name: 'BZMPOP', arity: -5, flags: ['write', 'blocking', 'movablekeys'], group: 'sorted-set', since: '7.0.0', summary: 'Remove and return members with scores in a sorted set or block until one is available', syntax: 'timeout numkeys key [key ...] <MIN | MAX> [COUNT count]', complexity: MPOP_COMPLEXITY, acl: ZSET, run: (ctx) => zmpopGeneric(ctx, 2, true) },
+  withDocs({ name: 'ZRANDMEMBER', arity: -2, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '6.2.0', summary: 'Get one or multiple random elements from a sorted set', syntax: 'key [count [WITHSCORES]]', complexity: 'O(N) where N is the number of elements returned', acl: ZSET, run: zrandmemberCommand, tips: ['nondeterministic_output'] }),
+  { name: 'ZUNION', arity: -3, flags: ['readonly', 'movablekeys'], group: 'sorted-set', since: '6.2.0', summary: 'Add multiple sorted sets', syntax: 'numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]', complexity: 'O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.', acl: ZSET, run: (ctx) => zsetOperation(ctx, 'union', 1, false) },
+  { name: 'ZINTER', arity: -3, flags: ['readonly', 'movablekeys'], group: 'sorted-set', since: '6.2.0', summary: 'Intersect multiple sorted sets', syntax: 'numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]', complexity: INTER_COMPLEXITY, acl: ZSET, run: (ctx) => zsetOperation(ctx, 'inter', 1, false) },
+  { name: 'ZDIFF', arity: -3, flags: ['readonly', 'movablekeys'], group: 'sorted-set', since: '6.2.0', summary: 'Subtract multiple sorted sets', syntax: 'numkeys key [key ...] [WITHSCORES]', complexity: DIFF_COMPLEXITY, acl: ZSET, run: (ctx) => zsetOperation(ctx, 'diff', 1, false) },
+  withDocs({ name: 'ZUNIONSTORE', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: KEY1, group: 'sorted-set', since: '2.0.0', summary: 'Add multiple sorted sets and store the resulting sorted set in a new key', syntax: 'destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]', complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.', acl: ZSET, run: (ctx) => zsetOperation(ctx, 'union', 2, false), keyFlags: STORE_KEYS }),
+  withDocs({ name: 'ZINTERSTORE', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: KEY1, group: 'sorted-set', since: '2.0.0', summary: 'Intersect multiple sorted sets and store the resulting sorted set in a new key', syntax: 'destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]', complexity: INTER_COMPLEXITY, acl: ZSET, run: (ctx) => zsetOperation(ctx, 'inter', 2, false), keyFlags: STORE_KEYS }),
+  withDocs({ name: 'ZDIFFSTORE', arity: -4, flags: ['write', 'denyoom', 'movablekeys'], keys: KEY1, group: 'sorted-set', since: '6.2.0', summary: 'Subtract multiple sorted sets and store the resulting sorted set in a new key', syntax: 'destination numkeys key [key ...]', complexity: DIFF_COMPLEXITY, acl: ZSET, run: (ctx) => zsetOperation(ctx, 'diff', 2, false), keyFlags: STORE_KEYS }),
+  { name: 'ZINTERCARD', arity: -3, flags: ['readonly', 'movablekeys'], group: 'sorted-set', since: '7.0.0', summary: 'Intersect multiple sorted sets and return the cardinality of the result', syntax: 'numkeys key [key ...] [LIMIT limit]', complexity: 'O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.', acl: ZSET, run: (ctx) => zsetOperation(ctx, 'inter', 1, true) },
+  withDocs({ name: 'ZSCAN', arity: -3, flags: ['readonly'], keys: KEY1, group: 'sorted-set', since: '2.8.0', summary: 'Incrementally iterate sorted sets elements and associated scores', syntax: 'key cursor [MATCH pattern] [COUNT count]', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: ZSET, run: zscanCommand, tips: ['nondeterministic_output'] }),
+];
+
+type Where = 'min' | 'max';
+
+const ERR_NAN = 'ERR resulting score is not a number (NaN)';
+const ERR_SCORE_RANGE = 'ERR min or max is not a float';
+const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
+const ERR_POSITIVE = 'ERR value is out of range, must be positive';
+const ERR_RANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+/** LONG_MAX: ZRANDMEMBER refuses -2^63, whose absolute value a long cannot hold. */
+const LONG_MAX = 9223372036854775807n;
+
+// ---- lookups, arguments and replies ----
+
+/** The sorted set at `key`, undefined if absent; WRONGTYPE for another type. `read` counts hits and misses. */
+export function getZset(db: Db, key: string, read = true): ZsetValue | undefined {
+  const e = read ? db.lookupRead(key) : db.lookup(key);
+  return e === undefined ? undefined : zsetOf(e);
+}
+
+function zsetOf(e: Entry): ZsetValue {
+  if (!(e.value instanceof ZsetValue)) fail(ERR_WRONGTYPE);
+  return e.value as ZsetValue;
+}
+
+/** zset-max-listpack-entries and -value, read at each write so CONFIG SET takes effect at once. */
+function limits(ctx: CommandContext): ZsetLimits {
+  const config = ctx.server.config;
+  return { maxEntries: config.getNumber('zset-max-listpack-entries'), maxValue: config.getNumber('zset-max-listpack-value') };
+}
+
+/** A C string: the argument up to its first NUL byte (what strcasecmp and strtod see). */
+function cText(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
+/** An option keyword as strcasecmp() compares it: ASCII case folded only, and a NUL byte ends it. */
+function keyword(arg: string): string {
+  return cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
+/** getLongFromObjectOrReply(): an int64, as a number (exact to 2^53, which no set reaches). */
+function longArg(text: string, message = ERR_NOT_INTEGER): number {
+  const v = parseInteger(text);
+  if (v === null) fail(message);
+  return Number(v);
+}
+
+/** getRangeLongFromObjectOrReply() with one message for both failures. */
+function rangeLongArg(text: string, min: number, message: string): number {
+  const v = parseInteger(text);
+  if (v === null || Number(v) < min) fail(message);
+  return Number(v);
+}
+
+/**
+ * getDoubleFromObject(): strtod over the whole argument, no leading space, no NaN, and no overflow to infinity or
+ * underflow to zero from digits (ERANGE); "inf" itself is fine.
+ */
+function doubleArg(text: string, message = ERR_NOT_FLOAT): number {
+  const v = parseDouble(text);
+  if (v === null) return fail(message);
+  if (!Number.isFinite(v) && !/^[+-]?inf(inity)?$/i.test(text)) fail(message);
+  if (v === 0 && /[1-9]/.test(text.replace(/[eEpP].*$/, '').replace(/^[+-]?0[xX]/, ''))) fail(message);
+  return v;
+}
+
+/**
+ * strtod() as zslParseRange calls it: leading white space skipped, the number must run to the end of the C
+ * string, and an empty string is 0. NaN (which strtod accepts) is refused by the caller. Null: not a number.
+ */
+function strtodWhole(text: string): number | null {
+  const s = cText(text);
+  if (s === '') return 0; // no conversion, and the end pointer sits on the terminating NUL
+  const t = s.replace(/^[ \t\n\v\f\r]+/, '');
+  if (/^[+-]?(inf|infinity|nan(\([0-9a-z_]*\))?)$/i.test(t)) {
+    if (/nan/i.test(t)) return NaN;
+    return t[0] === '-' ? -Infinity : Infinity;
+  }
+  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?[0-9]+))?$/i.exec(t);
+  if (hex && (hex[2] !== '' || (hex[3] ?? '') !== '')) {
+    const digits = hex[2] + (hex[3] ?? '');
+    const scale = 4 * (hex[3] ?? '').length - Number(hex[4] ?? 0);
+    const v = Number(BigInt(`0x${digits || '0'}`)) / 2 ** scale;
+    return hex[1] === '-' ? -v : v;
+  }
+  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(t)) return null;
+  return Number(t);
+}
+
+/** zslParseRange(): "(" makes an end open; anything strtod cannot read whole, or NaN, is an error. */
+function parseScoreRange(minText: string, maxText: string): ScoreRange | null {
+  const end = (text: string): [number, boolean] | null => {
+    const open = text[0] === '(';
+    const v = strtodWhole(open ? text.slice(1) : text);
+    return v === null || Number.isNaN(v) ? null : [v, open];
+  };
+  const min = end(minText), max = end(maxText);
+  if (min === null || max === null) return null;
+  return { min: min[0], minex: min[1], max: max[0], maxex: max[1] };
+}
+
+/** zslParseLexRangeItem(): "-" and "+" alone, or a member after "(" (open) or "[" (closed). */
+function lexBound(text: string): LexBound | null {
+  const c = text[0];
+  if (c === '+' || c === '-') {
+    if (text.length > 1 && text[1] !== '\0') return null;
+    return { kind: c === '+' ? 'max' : 'min' };
+  }
+  if (c === '(' || c === '[') return { kind: 'value', value: text.slice(1), ex: c === '(' };
+  return null;
+}
+
+function parseLexRange(minText: string, maxText: string): LexRange | null {
+  const min = lexBound(minText), max = lexBound(maxText);
+  return min === null || max === null ? null : { min, max };
+}
+
+/** Redis counts one change per element; the keyspace counted one for the key already. */
+function countChanges(ctx: CommandContext, n: number): void {
+  if (n > 1) ctx.server.keyspace.dirty += n - 1;
+}
+
+/** After removals: an emptied set is deleted, otherwise the in-place write is counted. */
+function afterRemoval(db: Db, key: string, z: ZsetValue): void {
+  if (z.size === 0) db.delete(key);
+  else db.signalModified(key);
+}
+
+/**
+ * Members, with their scores when asked: a flat array in RESP2, and in RESP3 an array of [member, score] pairs
+ * (an array, not a map, so that clients keep the order).
+ */
+function membersReply(nodes: readonly (readonly [string, number])[], withScores: boolean, proto: number): Reply {
+  const out: Reply[] = [];
+  for (const [member, score] of nodes) {
+    if (!withScores) out.push(bulk(member));
+    else if (proto === 3) out.push(array([bulk(member), double(score)]));
+    else out.push(bulk(member), double(score));
+  }
+  return array(out);
+}
+
+const pairOf = (n: ZNode): [string, number] => [n.member, n.score];
+
+// ---- adding and removing ----
+
+// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] / ZINCRBY key increment member
+function zaddGeneric(ctx: CommandContext, incrCommand: boolean): Reply {
+  const argv = ctx.argv, key = argv[1];
+  const opts: AddOptions = { incr: incrCommand };
+  let ch = false, i = 2;
+  for (; i < argv.length; i++) {
+    const opt = keyword(argv[i]);
+    if (opt === 'NX') opts.nx = true;
+    else if (opt === 'XX') opts.xx = true;
+    else if (opt === 'CH') ch = true;
+    else if (opt === 'INCR') opts.incr = true;
+    else if (opt === 'GT') opts.gt = true;
+    else if (opt === 'LT') opts.lt = true;
+    else break;
+  }
+  const elements = argv.length - i;
+  if (elements % 2 !== 0 || elements === 0) fail(ERR_SYNTAX);
+  if (opts.nx && opts.xx) fail('ERR XX and NX options at the same time are not compatible');
+  if ((opts.gt && opts.nx) || (opts.lt && opts.nx) || (opts.gt && opts.lt)) {
+    fail('ERR GT, LT, and/or NX options at the same time are not compatible');
+  }
+  if (opts.incr && elements > 2) fail('ERR INCR option supports a single increment-element pair');
+  // every score is checked before anything changes: the command applies whole or not at all
+  const scores: number[] = [];
+  for (let j = i; j < argv.length; j += 2) scores.push(doubleArg(argv[j]));
+
+  const db = ctx.db;
+  let z = getZset(db, key, false);
+  const fresh = z === undefined;
+  if (z === undefined) {
+    if (opts.xx) return opts.incr ? NIL : ZERO;
+    z = new ZsetValue();
+  } else {
+    db.beforeInPlaceChange(key);
+  }
+  const lim = limits(ctx);
+  let added = 0, updated = 0, processed = 0, score = 0;
+  let failed = false;
+  for (let j = 0; j < scores.length; j++) {
+    const r = z.add(argv[i + 1 + 2 * j], scores[j], opts, lim);
+    if (r.kind === 'nan') {
+      failed = true;
+      break;
+    }
+    if (r.kind === 'added') added++;
+    else if (r.kind === 'updated') updated++;
+    if (r.kind !== 'nop') processed++;
+    score = r.score;
+  }
+  if (added + updated > 0) {
+    if (fresh) db.set(key, z);
+    else db.signalModified(key);
+    countChanges(ctx, added + updated);
+  }
+  if (failed) fail(ERR_NAN);
+  if (opts.incr) return processed ? double(score) : NIL;
+  return int(ch ? added + updated : added);
+}
+
+// ZREM key member [member ...]
+function zremCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey(), members = args.rest();
+  const db = ctx.db;
+  const z = getZset(db, key, false);
+  if (z === undefined || !members.some((m) => z.has(m))) return ZERO;
+  db.beforeInPlaceChange(key);
+  let deleted = 0;
+  for (const m of members) {
+    if (z.delete(m)) deleted++;
+    if (z.size === 0) break;
+  }
+  afterRemoval(db, key, z);
+  countChanges(ctx, deleted);
+  return int(deleted);
+}
+
+// ZREMRANGEBYRANK key start stop / ZREMRANGEBYSCORE key min max / ZREMRANGEBYLEX key min max
+function zremrangeGeneric(ctx: CommandContext, by: 'rank' | 'score' | 'lex'): Reply {
+  const [, key, a, b] = ctx.argv;
+  let remove: (z: ZsetValue) => number;
+  if (by === 'rank') {
+    const start = longArg(a), end = longArg(b);
+    remove = (z) => {
+      const range = clampRanks(z.size, start, end);
+      return range ? z.deleteRangeByRank(range[0], range[1]) : 0;
+    };
+  } else if (by === 'score') {
+    const range = parseScoreRange(a, b) ?? fail(ERR_SCORE_RANGE);
+    remove = (z) => z.deleteRangeByScore(range);
+  } else {
+    const range = parseLexRange(a, b) ?? fail(ERR_LEX_RANGE);
+    remove = (z) => z.deleteRangeByLex(range);
+  }
+  const db = ctx.db;
+  const z = getZset(db, key, false);
+  if (z === undefined) return ZERO;
+  db.beforeInPlaceChange(key);
+  const deleted = remove(z);
+  if (deleted) {
+    afterRemoval(db, key, z);
+    countChanges(ctx, deleted);
+  }
+  return int(deleted);
+}
+
+/** Start and end ranks made absolute and clamped: [start, end] within the set, or null for an empty range. */
+function clampRanks(length: number, start: number, end: number): [number, number] | null {
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= length) return null;
+  return [start, Math.min(end, length - 1)];
+}
+
+// ---- reading ----
+
+// ZCARD key
+function zcardCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  return int(getZset(db, args.nextKey())?.size ?? 0);
+}
+
+// ZSCORE key member
+function zscoreCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const z = getZset(db, args.nextKey());
+  const score = z?.score(args.next());
+  return score === undefined ? NIL : double(score);
+}
+
+// ZMSCORE key member [member ...]
+function zmscoreCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const z = getZset(db, args.nextKey()); // a missing key is an empty set: all nils
+  return array(args.rest().map((m) => {
+    const score = z?.score(m);
+    return score === undefined ? NIL : double(score);
+  }));
+}
+
+// ZRANK key member / ZREVRANK key member
+function zrankGeneric({ db, argv }: CommandContext, reverse: boolean): Reply {
+  const z = getZset(db, argv[1]);
+  if (z === undefined) return NIL;
+  const rank = z.rank(argv[2], reverse);
+  return rank < 0 ? NIL : int(rank);
+}
+
+// ZCOUNT key min max
+function zcountCommand({ db, argv }: CommandContext): Reply {
+  const range = parseScoreRange(argv[2], argv[3]) ?? fail(ERR_SCORE_RANGE);
+  const z = getZset(db, argv[1]);
+  return int(z?.countInRange(range) ?? 0);
+}
+
+// ZLEXCOUNT key min max
+function zlexcountCommand({ db, argv }: CommandContext): Reply {
+  const range = parseLexRange(argv[2], argv[3]) ?? fail(ERR_LEX_RANGE);
+  const z = getZset(db, argv[1]);
+  return int(z?.countInLexRange(range) ?? 0);
+}
+
+type RangeType = 'auto' | 'rank' | 'score' | 'lex';
+type Direction = 'auto' | 'forward' | 'reverse';
+
+/**
+ * zrangeGenericCommand(): ZRANGE and ZRANGESTORE with every option, and the older fixed-form commands (their
+ * range type and direction given, so BYSCORE, REV & co. are syntax errors there). `start` is the source key's
+ * index in argv.
+ */
+// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+// ZREVRANGE key start stop [WITHSCORES]
+// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] / ZREVRANGEBYSCORE key max min …
+// ZRANGEBYLEX key min max [LIMIT offset count] / ZREVRANGEBYLEX key max min [LIMIT offset count]
+function zrangeGeneric(ctx: CommandContext, start: number, store: boolean, type: RangeType, direction: Direction): Reply {
+  const argv = ctx.argv;
+  const key = argv[start];
+  let minIdx = start + 1, maxIdx = start + 2;
+  let withScores = false, offset = 0, limit = -1;
+  for (let j = start + 3; j < argv.length; j++) {
+    const left = argv.length - j - 1;
+    const opt = keyword(argv[j]);
+    if (!store && opt === 'WITHSCORES') {
+      withScores = true;
+    } else if (opt === 'LIMIT' && left >= 2) {
+      offset = longArg(argv[j + 1]);
+      limit = longArg(argv[j + 2]);
+      j += 2;
+    } else if (direction === 'auto' && opt === 'REV') {
+      direction = 'reverse';
+    } else if (type === 'auto' && opt === 'BYLEX') {
+      type = 'lex';
+    } else if (type === 'auto' && opt === 'BYSCORE') {
+      type = 'score';
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  if (direction === 'auto') direction = 'forward';
+  if (type === 'auto') type = 'rank';
+  if (limit !== -1 && type === 'rank') fail('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+  if (withScores && type === 'lex') fail('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+  const reverse = direction === 'reverse';
+  if (reverse && type !== 'rank') [minIdx, maxIdx] = [maxIdx, minIdx]; // given as max, min
+
+  let collect: (z: ZsetValue) => [string, number][];
+  if (type === 'rank') {
+    const first = longArg(argv[minIdx]), last = longArg(argv[maxIdx]);
+    collect = (z) => rangeByRank(z, first, last, reverse);
+  } else if (type === 'score') {
+    const range = parseScoreRange(argv[minIdx], argv[maxIdx]) ?? fail(ERR_SCORE_RANGE);
+    collect = (z) => walkRange(z, reverse ? z.lastInRange(range) : z.firstInRange(range), reverse, offset, limit, (n) => (reverse ? scoreGteMin(n.score, range) : scoreLteMax(n.score, range)));
+  } else {
+    const range = parseLexRange(argv[minIdx], argv[maxIdx]) ?? fail(ERR_LEX_RANGE);
+    collect = (z) => walkRange(z, reverse ? z.lastInLexRange(range) : z.firstInLexRange(range), reverse, offset, limit, (n) => (reverse ? lexGteMin(n.member, range) : lexLteMax(n.member, range)));
+  }
+
+  const z = getZset(ctx.db, key);
+  const found = z === undefined ? [] : collect(z);
+  if (store) return storeRange(ctx, argv[1], found);
+  return membersReply(found, withScores, ctx.client.proto);
+}
+
+/** genericZrangebyrankCommand(): ranks made absolute and clamped, then a walk from the first. */
+function rangeByRank(z: ZsetValue, first: number, last: number, reverse: boolean): [string, number][] {
+  const range = clampRanks(z.size, first, last);
+  if (range === null) return [];
+  const out: [string, number][] = [];
+  const [from, to] = range;
+  let n = reverse ? z.at(z.size - 1 - from) : z.at(from);
+  for (let i = from; i <= to && n !== null; i++, n = reverse ? n.backward : n.forward) out.push(pairOf(n));
+  return out;
+}
+
+/**
+ * The by-score and by-lex walk: from the first node in range, skip `offset` nodes (a negative offset walks off
+ * the end, as Redis's loop does), then take up to `limit` (negative: no limit) while `inRange` holds.
+ */
+function walkRange(z: ZsetValue, n: ZNode | null, reverse: boolean, offset: number, limit: number, inRange: (n: ZNode) => boolean): [string, number][] {
+  if (offset > 0 && offset >= z.size) return [];
+  if (n !== null && offset !== 0) {
+    if (offset < 0) return [];
+    const r = z.rankOf(n) + (reverse ? -offset : offset);
+    n = z.at(r);
+  }
+  const out: [string, number][] = [];
+  for (; n !== null && limit !== 0 && inRange(n); n = reverse ? n.backward : n.forward, limit--) out.push(pairOf(n));
+  return out;
+}
+
+/** zrangeResultFinalizeStore(): the range becomes `dst` (replacing it, TTL and all), or deletes it when empty. */
+function storeRange(ctx: CommandContext, dst: string, found: [string, number][]): Reply {
+  const db = ctx.db;
+  if (found.length === 0) {
+    db.delete(dst);
+    return ZERO;
+  }
+  const z = new ZsetValue(), lim = limits(ctx);
+  for (const [member, score] of found) z.add(member, score, {}, lim);
+  db.set(dst, z);
+  return int(found.length);
+}
+
+// ---- pops ----
+
+interface PopOptions {
+  /** The reply starts with the key (the blocking pops and ZMPOP). */
+  withKey: boolean;
+  /** Pairs nested as [member, score] (RESP3 with a count; ZMPOP always). */
+  nested: boolean;
+}
+
+/**
+ * genericZpopCommand() once the key is chosen: pop up to `count` members (-1: a single pop) from one end of
+ * the set at `key`, delete it when emptied, and shape the reply. Returns the reply and how many were popped.
+ */
+function popFrom(db: Db, key: string, z: ZsetValue, where: Where, count: number, opts: PopOptions): [Reply, number] {
+  const n = Math.min(count === -1 ? 1 : count, z.size);
+  db.beforeInPlaceChange(key);
+  const items: Reply[] = [];
+  for (let i = 0; i < n; i++) {
+    const node = (where === 'max' ? z.last() : z.first())!;
+    z.delete(node.member);
+    if (opts.nested) items.push(array([bulk(node.member), double(node.score)]));
+    else items.push(bulk(node.member), double(node.score));
+  }
+  afterRemoval(db, key, z);
+  if (!opts.withKey) return [array(items), n];
+  return [opts.nested ? array([bulk(key), array(items)]) : array([bulk(key), ...items]), n];
+}
+
+const popName = (where: Where) => (where === 'max' ? 'ZPOPMAX' : 'ZPOPMIN');
+
+// ZPOPMIN key [count] / ZPOPMAX key [count]
+function zpopMinMax(ctx: CommandContext, where: Where): Reply {
+  const argv = ctx.argv;
+  if (argv.length > 3) fail(ERR_SYNTAX);
+  let count = -1;
+  if (argv.length === 3) count = rangeLongArg(argv[2], 0, ERR_POSITIVE);
+  const z = getZset(ctx.db, argv[1], false);
+  if (z === undefined || count === 0) return EMPTY_ARRAY;
+  const [reply, n] = popFrom(ctx.db, argv[1], z, where, count, { withKey: false, nested: ctx.client.proto === 3 && count !== -1 });
+  countChanges(ctx, n);
+  return reply;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+function zmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean): Reply | Deferred {
+  const argv = ctx.argv;
+  const numkeys = rangeLongArg(argv[numkeysIdx], 1, 'ERR numkeys should be greater than 0');
+  const whereIdx = numkeysIdx + numkeys + 1;
+  if (whereIdx >= argv.length) fail(ERR_SYNTAX);
+  const w = keyword(argv[whereIdx]);
+  if (w !== 'MIN' && w !== 'MAX') fail(ERR_SYNTAX);
+  const where: Where = w === 'MIN' ? 'min' : 'max';
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    if (count === -1 && keyword(argv[j]) === 'COUNT' && j < argv.length - 1) {
+      count = rangeLongArg(argv[++j], 1, 'ERR count should be greater than 0');
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  if (count === -1) count = 1;
+  const keys = argv.slice(numkeysIdx + 1, whereIdx);
+  if (blocking) return blockingPop(ctx, keys, where, argv[1], count, true);
+  for (const key of keys) {
+    const z = getZset(ctx.db, key, false);
+    if (z === undefined) continue;
+    const [reply, n] = popFrom(ctx.db, key, z, where, count, { withKey: true, nested: true });
+    countChanges(ctx, n);
+    ctx.rewrite = [popName(where), key, String(n)];
+    return reply;
+  }
+  return NIL_ARRAY;
+}
+
+// BZPOPMIN key [key ...] timeout / BZPOPMAX key [key ...] timeout
+function bzpopMinMax(ctx: CommandContext, where: Where): Reply | Deferred {
+  const argv = ctx.argv;
+  return blockingPop(ctx, argv.slice(1, -1), where, argv[argv.length - 1], -1, false);
+}
+
+/**
+ * blockingGenericZpopCommand(): pop from the first non-empty set at once (propagated as ZPOPMIN/ZPOPMAX), else
+ * park the client on every key. `count` is -1 for BZPOPMIN/BZPOPMAX ([key, member, score]) or BZMPOP's count
+ * ([key, [[member, score], …]]).
+ */
+function blockingPop(ctx: CommandContext, keys: readonly string[], where: Where, timeoutText: string, count: number, mpop: boolean): Reply | Deferred {
+  const deadline = timeoutArg(ctx, timeoutText);
+  const { db } = ctx;
+  for (const key of keys) {
+    const z = getZset(db, key, false);
+    if (z === undefined) continue;
+    const [reply, n] = popFrom(db, key, z, where, count, { withKey: true, nested: mpop });
+    countChanges(ctx, n);
+    ctx.rewrite = count === -1 ? [popName(where), key] : [popName(where), key, String(n)];
+    return reply;
+  }
+  if (!mayBlock(ctx)) return NIL_ARRAY;
+  const waiter: KeyWaiter = {
+    client: ctx.client, db, keys: [...new Set(keys)], type: 'zset', deadline, timeoutReply: NIL_ARRAY,
+    serve: (key) => servePop(ctx, db, key, where, count, mpop),
+  };
+  blockForKeys(ctx.server, waiter);
+  return BLOCKED;
+}
+
+/** serveClientsBlockedOnSortedSetKey(): the pop a parked client gets, propagated as ZPOPMIN/ZPOPMAX. */
+function servePop(ctx: CommandContext, db: Db, key: string, where: Where, count: number, mpop: boolean): Reply {
+  const z = db.peek(key)!.value as ZsetValue;
+  const [reply, n] = popFrom(db, key, z, where, count, { withKey: true, nested: mpop });
+  countChanges(ctx, n);
+  const argv = [popName(where), key];
+  if (count !== -1) argv.push(String(n));
+  ctx.server.propagation.also(db.id, argv);
+  return reply;
+}
+
+/** Redis lets a client block only outside MULTI (and scripts); anything else answers as if timed out. */
+function mayBlock(ctx: CommandContext): boolean {
+  return ctx.client.mode === 'normal' && !ctx.client.isMaster;
+}
+
+/**
+ * getTimeoutFromObjectOrReply() in seconds, the rule BLPOP follows (see list.ts): a long double times 1000
+ * rounded up, as a C long long, added to now; 0 waits forever, and a deadline past int64 never comes.
+ */
+function timeoutArg(ctx: CommandContext, text: string): number {
+  const v = parseLongDouble(text);
+  if (v === null) return fail('ERR timeout is not a float or out of range');
+  const ms = v.kind === 'inf' ? null : millisecondsCeil(v.neg, v.mant, v.exp);
+  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail('ERR timeout is negative');
+  if (ms === 0n) return 0;
+  const deadline = ms! + BigInt(ctx.server.clock.now());
+  return deadline > INT64_MAX ? 0 : Number(deadline);
+}
+
+/** ceill(x * 1000.0L) for x = ±mant × 2^exp: the product rounded to a 64-bit significand, then up to an integer. */
+function millisecondsCeil(neg: boolean, mant: bigint, exp: number): bigint {
+  let m = mant * 1000n, e = exp;
+  const bits = m === 0n ? 0 : m.toString(2).length;
+  if (bits > 64) {
+    const shift = BigInt(bits - 64);
+    const q = m >> shift, rest = m - (q << shift), half = 1n << (shift - 1n);
+    m = rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
+    e += bits - 64;
+  }
+  if (e >= 0) return neg ? -(m << BigInt(e)) : m << BigInt(e);
+  const d = 1n << BigInt(-e);
+  return neg ? -(m / d) : (m + d - 1n) / d;
+}
+
+// ---- random members ----
+
+// ZRANDMEMBER key [count [WITHSCORES]]
+function zrandmemberCommand(ctx: CommandContext): Reply {
+  const argv = ctx.argv;
+  if (argv.length >= 3) {
+    const v = parseInteger(argv[2]);
+    if (v === null) fail(ERR_NOT_INTEGER);
+    const n = BigInt(v!);
+    if (n < -LONG_MAX) fail(ERR_RANDMEMBER_RANGE);
+    if (argv.length > 4 || (argv.length === 4 && keyword(argv[3]) !== 'WITHSCORES')) fail(ERR_SYNTAX);
+    const withScores = argv.length === 4;
+    if (withScores && (n < -LONG_MAX / 2n || n > LONG_MAX / 2n)) fail('ERR value is out of range');
+    return zrandmemberWithCount(ctx, Number(n), withScores);
+  }
+  const z = getZset(ctx.db, argv[1]);
+  return z === undefined ? NIL : bulk(z.random().member);
+}
+
+/**
+ * zrandmemberWithCountCommand(): a negative count may repeat members, each drawn on its own; a positive one gives
+ * distinct members: the whole set (highest score first, the order Redis reads it in) when it asks for as many or
+ * more, else a random subset (a listpack's in set order, as lpRandomPairsUnique picks them).
+ */
+function zrandmemberWithCount(ctx: CommandContext, count: number, withScores: boolean): Reply {
+  const z = getZset(ctx.db, ctx.argv[1]);
+  if (z === undefined || count === 0) return EMPTY_ARRAY;
+  const proto = ctx.client.proto;
+  const picked: [string, number][] = [];
+  if (count < 0 || count === 1) {
+    for (let i = Math.abs(count); i > 0; i--) picked.push(pairOf(z.random()));
+  } else if (count >= z.size) {
+    for (const e of z.entriesDescending()) picked.push(e);
+  } else if (z.isListpack && count * 3 <= z.size) {
+    let left = count, index = 0;
+    for (const e of z.entries()) {
+      if (Math.random() * (z.size - index++) < left) {
+        picked.push(e);
+        if (--left === 0) break;
+      }
+    }
+  } else {
+    for (const n of z.randomDistinct(count)) picked.push(pairOf(n));
+  }
+  return membersReply(picked, withScores, proto);
+}
+
+// ---- set operations ----
+
+type SetOp = 'union' | 'inter' | 'diff';
+type Aggregate = 'sum' | 'min' | 'max';
+
+/** One input of ZUNION & co.: a sorted set, or a plain set whose members all score 1. */
+interface Source {
+  value: ZsetValue | SetValue | undefined;
+  weight: number;
+}
+
+const sizeOf = (s: Source) => s.value?.size ?? 0;
+
+function scoreIn(s: Source, member: string): number | undefined {
+  const v = s.value;
+  if (v === undefined) return undefined;
+  if (v instanceof ZsetValue) return v.score(member);
+  return v.has(member) ? 1 : undefined;
+}
+
+/** The elements of an input with their scores, highest first for a sorted set (as Redis iterates them). */
+function* elementsOf(s: Source): Generator<[string, number]> {
+  const v = s.value;
+  if (v === undefined) return;
+  if (v instanceof ZsetValue) yield* v.entriesDescending();
+  else for (const m of v.members()) yield [m, 1];
+}
+
+/** zunionInterAggregate(): a sum of +inf and -inf is 0, not NaN. */
+function aggregate(target: number, value: number, how: Aggregate): number {
+  if (how === 'sum') {
+    const sum = target + value;
+    return Number.isNaN(sum) ? 0 : sum;
+  }
+  if (how === 'min') return value < target ? value : target;
+  return value > target ? value : target;
+}
+
+/**
+ * zunionInterDiffGenericCommand(): ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD. The inputs are looked
+ * up (sets count, with score 1) before the options are read, so a wrong type wins over a syntax error.
+ */
+// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+// ZINTER … / ZDIFF numkeys key [key ...] [WITHSCORES] / ZINTERCARD numkeys key [key ...] [LIMIT limit]
+// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] / ZINTERSTORE … / ZDIFFSTORE …
+function zsetOperation(ctx: CommandContext, op: SetOp, numkeysIdx: number, cardinalityOnly: boolean): Reply {
+  const argv = ctx.argv, db = ctx.db;
+  const dst = numkeysIdx === 2 ? argv[1] : null;
+  const setnum = longArg(argv[numkeysIdx]);
+  if (setnum < 1) fail(`ERR at least 1 input key is needed for '${ctx.command.fullname}' command`);
+  if (setnum > argv.length - (numkeysIdx + 1)) fail(ERR_SYNTAX);
+  const sources: Source[] = [];
+  let j = numkeysIdx + 1;
+  for (let i = 0; i < setnum; i++, j++) {
+    const e = db.lookupRead(argv[j]);
+    if (e !== undefined && !(e.value instanceof ZsetValue) && !(e.value instanceof SetValue)) fail(ERR_WRONGTYPE);
+    sources.push({ value: e?.value as ZsetValue | SetValue | undefined, weight: 1 });
+  }
+  let how: Aggregate = 'sum', withScores = false, limit = 0;
+  while (j < argv.length) {
+    const remaining = argv.length - j;
+    const opt = keyword(argv[j]);
+    if (op !== 'diff' && !cardinalityOnly && remaining >= setnum + 1 && opt === 'WEIGHTS') {
+      j++;
+      for (const s of sources) s.weight = doubleArg(argv[j++], 'ERR weight value is not a float');
+    } else if (op !== 'diff' && !cardinalityOnly && remaining >= 2 && opt === 'AGGREGATE') {
+      const a = keyword(argv[j + 1]);
+      if (a !== 'SUM' && a !== 'MIN' && a !== 'MAX') fail(ERR_SYNTAX);
+      how = a.toLowerCase() as Aggregate;
+      j += 2;
+    } else if (dst === null && !cardinalityOnly && opt === 'WITHSCORES') {
+      withScores = true;
+      j++;
+    } else if (cardinalityOnly && remaining >= 2 && opt === 'LIMIT') {
+      limit = rangeLongArg(argv[j + 1], 0, "ERR LIMIT can't be negative");
+      j += 2;
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  // smallest first (a stable sort, as glibc's qsort is here): the order scores are aggregated in
+  if (op !== 'diff') sources.sort((a, b) => sizeOf(a) - sizeOf(b));
+
+  if (cardinalityOnly) return int(interCardinality(sources, limit));
+  const result = new Map<string, number>();
+  if (op === 'inter') intersect(sources, how, result);
+  else if (op === 'union') unite(sources, how, result);
+  else subtract(sources, result);
+
+  const built = ZsetValue.build(result)!;
+  if (dst === null) return membersReply([...built.entries()], withScores, ctx.client.proto);
+  if (built.size === 0) {
+    db.delete(dst);
+    return ZERO;
+  }
+  built.compactIfSmall(limits(ctx));
+  db.set(dst, built);
+  return int(built.size);
+}
+
+/** Every member of the smallest input that is in all the others, its scores weighted and aggregated. */
+function intersect(sources: Source[], how: Aggregate, out: Map<string, number>): void {
+  if (sizeOf(sources[0]) === 0) return;
+  const [first, ...rest] = sources;
+  next: for (const [member, s] of elementsOf(first)) {
+    let score = first.weight * s;
+    if (Number.isNaN(score)) score = 0;
+    for (const other of rest) {
+      // the same key given twice is read from the element at hand, as Redis does
+      const found = other.value === first.value ? s : scoreIn(other, member);
+      if (found === undefined) continue next;
+      score = aggregate(score, found * other.weight, how);
+    }
+    out.set(member, score);
+  }
+}
+
+function interCardinality(sources: Source[], limit: number): number {
+  if (sizeOf(sources[0]) === 0) return 0;
+  const [first, ...rest] = sources;
+  let n = 0;
+  for (const [member] of elementsOf(first)) {
+    if (rest.every((o) => o.value === first.value || scoreIn(o, member) !== undefined) && ++n === limit) break;
+  }
+  return n;
+}
+
+function unite(sources: Source[], how: Aggregate, out: Map<string, number>): void {
+  for (const src of sources) {
+    for (const [member, s] of elementsOf(src)) {
+      let score = src.weight * s;
+      if (Number.isNaN(score)) score = 0;
+      const seen = out.get(member);
+      out.set(member, seen === undefined ? score : aggregate(seen, score, how));
+    }
+  }
+}
+
+/** The first input's members found in none of the others, with their own scores. */
+function subtract(sources: Source[], out: Map<string, number>): void {
+  const [first, ...rest] = sources;
+  if (sizeOf(first) === 0 || rest.some((o) => o.value === first.value)) return;
+  for (const [member, s] of elementsOf(first)) {
+    if (rest.every((o) => scoreIn(o, member) === undefined)) out.set(member, s);
+  }
+}
+
+// ---- ZSCAN ----
+
+// ZSCAN key cursor [MATCH pattern] [COUNT count]
+function zscanCommand({ db }: CommandContext, args: ArgCursor): Reply {
+  const key = args.nextKey();
+  const cursor = parseScanCursor(args.next());
+  const z = getZset(db, key);
+  if (z === undefined) return EMPTY_SCAN;
+  return scanCollection(args, cursor, (from, count, visit) => {
+    if (!z.isListpack) return z.scan(from, count, (m, score) => visit(m, formatDouble(score)));
+    for (const [m, score] of z.entries()) visit(m, formatDouble(score)); // a listpack is returned whole, cursor 0
+    return 0;
+  });
+}
