@@ -9,6 +9,7 @@ import { DEFAULT_MAX_INTSET_ENTRIES, SetValue } from '../store/set';
 import type { Value } from '../store/types';
 import { DEFAULT_HASH_LIMITS, HashValue } from '../store/hash';
 import { List } from '../store/list';
+import { DEFAULT_ZSET_LIMITS, ZsetValue } from '../store/zset';
 import { RdbError } from './errors';
 import { RdbReader, type RdbEntry, type RdbItem, type RdbValue } from './parse';
 
@@ -51,7 +52,20 @@ const builders: { [T in Parsed['type']]?: (v: Extract<Parsed, { type: T }>) => V
   set: (v) => buildSet(v.members),
   hash: (v) => buildHash(v.fields),
   list: (v) => List.from(v.items),
+  zset: (v) => buildZset(v.entries),
 };
+
+/**
+ * A sorted set encoded as Redis 7.0 would after loading it, against the default limits (the loader does not see
+ * the config): a listpack when small enough. Redis keeps a listpack from the file even with members past
+ * zset-max-listpack-value, which the parsed form no longer tells apart. A repeated member is corruption.
+ */
+function buildZset(entries: readonly (readonly [string, number])[]): ZsetValue {
+  const z = ZsetValue.build(entries);
+  if (z === null) throw new RdbError('Duplicate zset fields detected');
+  z.compactIfSmall(DEFAULT_ZSET_LIMITS);
+  return z;
+}
 
 /**
  * A set encoded as Redis 7.0 would after loading it (an intset while all integers and few enough, against the

@@ -7,6 +7,8 @@ import type { Keyspace } from '../store/keyspace';
 import { Snapshot } from '../store/snapshot';
 import { intsetBlob, type SetValue } from '../store/set';
 import type { HashValue } from '../store/hash';
+import type { ZsetValue } from '../store/zset';
+import { formatDouble } from '../protocol/reply';
 import { encodeListpack } from './listpack';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
@@ -85,6 +87,14 @@ class ChunkWriter {
     this.room(s.length);
     this.pos += this.cur.latin1Write(s, this.pos);
     this.pending += s.length;
+  }
+
+  /** rdbSaveBinaryDoubleValue: the IEEE 754 bytes, little-endian. */
+  float64le(v: number): void {
+    this.room(8);
+    this.cur.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+    this.pending += 8;
   }
 
   int64le(v: number): void {
@@ -222,7 +232,36 @@ const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
       }
     },
   },
+  // As 7.0 writes them: a listpack as its blob (type 17), a skip list as a count and its pairs, highest score
+  // first, each score as 8 binary bytes (type 5).
+  zset: {
+    rdbType: (v) => ((v as ZsetValue).isListpack ? op.RDB_TYPE_ZSET_LISTPACK : op.RDB_TYPE_ZSET_2),
+    write: (w, v, compress) => {
+      const z = v as ZsetValue;
+      if (z.isListpack) {
+        const items = [...z.entries()].flatMap(([m, score]) => [m, listpackScore(score)]);
+        return w.string(encodeListpack(items).latin1Slice(), compress);
+      }
+      w.length(z.size);
+      for (const [m, score] of z.entriesDescending()) {
+        w.string(m, compress);
+        w.float64le(score);
+      }
+    },
+  },
 };
+
+/** LLONG_MAX / 2 as a double: zzlInsertAt stores a score within it that has no fraction as an integer (double2ll). */
+const LISTPACK_INT_SCORE_MAX = 4611686018427387903;
+
+/**
+ * A score as a zset listpack holds it: an integral one within ±LLONG_MAX/2 as its decimal (which the listpack
+ * then encodes as an integer), any other as d2string's %.17g.
+ */
+function listpackScore(score: number): string {
+  if (Number.isInteger(score) && score >= -LISTPACK_INT_SCORE_MAX && score <= LISTPACK_INT_SCORE_MAX) return BigInt(score).toString();
+  return formatDouble(score);
+}
 
 /** RDB_TYPE_LIST: the length, then each element as a string (7.0 loads it into a quicklist of its own shape). */
 function writeList(w: ChunkWriter, list: List, compress: boolean): void {

@@ -14,7 +14,7 @@ import { commandTable } from '../commands';
 import { ArgCursor } from '../commands/args';
 import type { Command } from '../commands/types';
 import { ReplyError } from '../protocol/errors';
-import { encodeCommand } from '../protocol/reply';
+import { encodeCommand, formatDouble } from '../protocol/reply';
 import { splitInlineArgs } from '../protocol/resp';
 import { RdbError } from '../rdb/errors';
 import { RdbLoader } from '../rdb/load';
@@ -25,6 +25,7 @@ import type { TypeName, Value } from '../store/types';
 import type { SetValue } from '../store/set';
 import type { List } from '../store/list';
 import type { HashValue } from '../store/hash';
+import type { ZsetValue } from '../store/zset';
 import { Client } from './client';
 import { quoteRepr } from './config-values';
 import {
@@ -186,6 +187,8 @@ const rewriters: Partial<Record<TypeName, (key: string, value: Value) => string[
   list: (key, value) => batched('RPUSH', key, (value as List).toArray()),
   // HMSET with 64 field/value pairs per command, as rewriteHashObject does
   hash: (key, value) => batched('HMSET', key, (value as HashValue).entries().flat(), 2),
+  // ZADD with 64 score/member pairs per command, scores as %.17g (rewriteSortedSetObject)
+  zset: (key, value) => batched('ZADD', key, [...(value as ZsetValue).entries()].flatMap(([m, score]) => [formatDouble(score), m]), 2),
 };
 
 function rewriteRecord(r: SnapshotRecord): Buffer[] {
