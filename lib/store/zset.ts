@@ -233,7 +233,7 @@ class SkipList {
     return x !== this.header && scoreGteMin(x.score, r) ? x : null;
   }
 
-  private isInLexRange(r: LexRange): boolean {
+  isInLexRange(r: LexRange): boolean {
     if (lexRangeEmpty(r)) return false;
     const last = this.tail, first = this.header.next[0];
     return last !== null && lexGteMin(last.member, r) && first !== null && lexLteMax(first.member, r);
@@ -417,19 +417,25 @@ export class ZsetValue implements Collection {
     return this.list.lastInLexRange(r);
   }
 
-  /** Every member in the score range (ZCOUNT): two rank lookups, whatever the range holds. */
+  /**
+   * Every member in the score range (ZCOUNT): two rank lookups, whatever the range holds. Counted as Redis does,
+   * from the first member in range to the end, less what lies past the last one, so a lex range over members of
+   * different scores (undefined in Redis) counts the same here.
+   */
   countInRange(r: ScoreRange): number {
-    const first = this.firstInRange(r);
-    if (first === null) return 0;
-    const last = this.lastInRange(r)!;
-    return this.rankOf(last) - this.rankOf(first) + 1;
+    return this.countBetween(this.firstInRange(r), () => this.lastInRange(r));
   }
 
   countInLexRange(r: LexRange): number {
-    const first = this.firstInLexRange(r);
+    return this.countBetween(this.firstInLexRange(r), () => this.lastInLexRange(r));
+  }
+
+  private countBetween(first: ZNode | null, last: () => ZNode | null): number {
     if (first === null) return 0;
-    const last = this.lastInLexRange(r)!;
-    return this.rankOf(last) - this.rankOf(first) + 1;
+    let count = this.size - this.rankOf(first);
+    const end = last();
+    if (end !== null) count -= this.size - 1 - this.rankOf(end);
+    return count;
   }
 
   private dropped = (n: ZNode): void => {
@@ -446,7 +452,9 @@ export class ZsetValue implements Collection {
   }
 
   deleteRangeByLex(r: LexRange): number {
-    if (lexRangeEmpty(r)) return 0;
+    // A listpack first checks that its ends overlap the range, which only tells when members of different
+    // scores (where lex order is undefined) are asked for by lex; a skip list walks regardless.
+    if (this.listpack ? !this.list.isInLexRange(r) : lexRangeEmpty(r)) return 0;
     return this.list.deleteWhile((n) => !lexGteMin(n.member, r), (n) => lexLteMax(n.member, r), this.dropped);
   }
 
