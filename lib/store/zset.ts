@@ -104,6 +104,10 @@ function randomLevel(): number {
   return level;
 }
 
+/** Scratch for the per-level predecessors and ranks of one operation (no operation nests in another). */
+const UPDATE = new Array<ZNode>(MAX_LEVEL);
+const RANKS = new Array<number>(MAX_LEVEL).fill(0);
+
 /** The skip list itself (zskiplist): nodes in ascending order, ranks 1-based as Redis counts them. */
 class SkipList {
   readonly header = new ZNode('', 0, MAX_LEVEL);
@@ -112,8 +116,7 @@ class SkipList {
   level = 1;
 
   insert(score: number, member: string): ZNode {
-    const update = new Array<ZNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL);
+    const update = UPDATE, rank = RANKS;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
@@ -165,7 +168,7 @@ class SkipList {
 
   /** The predecessors, on every level, of the first node not sorting before (score, member). */
   private predecessors(score: number, member: string): ZNode[] {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let n = x.next[i]; n !== null && before(n, score, member); n = x.next[i]) x = n;
@@ -263,7 +266,7 @@ class SkipList {
    * 1-based rank, and are monotonic along the list), calling `removed` for each; returns how many went.
    */
   deleteWhile(skip: (n: ZNode, rank: number) => boolean, within: (n: ZNode, rank: number) => boolean, removed: (n: ZNode) => void): number {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     let x = this.header, traversed = 0;
     for (let i = this.level - 1; i >= 0; i--) {
       while (x.next[i] !== null && skip(x.next[i]!, traversed + x.span[i])) {
