@@ -9,20 +9,43 @@ import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { parseInteger } from '../store/numbers';
 import type { ArgCursor } from './args';
 import { getString } from './string';
-import { withDocs } from './docs';
+import { key, str, integer, tok, oneof, block } from './docs';
+import { keyAt, range, bitfieldKeys } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
 
 const BIT = ['@bitmap'] as const;
-const KEY1 = { first: 1, last: 1, step: 1 };
 
 export const bitopsCommands: readonly CommandSpec[] = [
-  withDocs({ name: 'SETBIT', arity: 4, flags: ['write', 'denyoom'], keys: KEY1, group: 'bitmap', since: '2.2.0', summary: 'Sets or clears the bit at offset in the string value stored at key', syntax: 'key offset value', complexity: 'O(1)', acl: BIT, run: setbitCommand, keyFlags: ['RW', 'access', 'update'] }),
-  { name: 'GETBIT', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'bitmap', since: '2.2.0', summary: 'Returns the bit value at offset in the string value stored at key', syntax: 'key offset', complexity: 'O(1)', acl: BIT, run: getbitCommand },
-  { name: 'BITCOUNT', arity: -2, flags: ['readonly'], keys: KEY1, group: 'bitmap', since: '2.6.0', summary: 'Count set bits in a string', syntax: 'key [start end [BYTE | BIT]]', complexity: 'O(N)', acl: BIT, run: bitcountCommand },
-  { name: 'BITPOS', arity: -3, flags: ['readonly'], keys: KEY1, group: 'bitmap', since: '2.8.7', summary: 'Find first bit set or clear in a string', syntax: 'key bit [start [end [BYTE | BIT]]]', complexity: 'O(N)', acl: BIT, run: bitposCommand },
-  { name: 'BITOP', arity: -4, flags: ['write', 'denyoom'], keys: { first: 2, last: -1, step: 1 }, group: 'bitmap', since: '2.6.0', summary: 'Perform bitwise operations between strings', syntax: 'operation destkey key [key ...]', complexity: 'O(N)', acl: BIT, run: bitopCommand },
-  withDocs({ name: 'BITFIELD', arity: -2, flags: ['write', 'denyoom'], keys: KEY1, group: 'bitmap', since: '3.2.0', summary: 'Perform arbitrary bitfield integer operations on strings', syntax: 'key [<GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment>> ...]', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, false), keyFlags: ['RW', 'access', 'update', 'variable_flags'] }),
-  { name: 'BITFIELD_RO', arity: -2, flags: ['readonly', 'fast'], keys: KEY1, group: 'bitmap', since: '6.0.0', summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD', syntax: 'key [GET encoding offset [GET encoding offset ...]]', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, true) },
+  { name: 'SETBIT', arity: 4, flags: ['write', 'denyoom'], group: 'bitmap', since: '2.2.0', summary: 'Set or clear one bit of the string at a key.', complexity: 'O(1)', acl: BIT, run: setbitCommand,
+    keySpecs: [keyAt(1, 'RW access update')], args: [key('key'), integer('offset'), integer('value')] },
+  { name: 'GETBIT', arity: 3, flags: ['readonly', 'fast'], group: 'bitmap', since: '2.2.0', summary: 'Read one bit of the string at a key.', complexity: 'O(1)', acl: BIT, run: getbitCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), integer('offset')] },
+  { name: 'BITCOUNT', arity: -2, flags: ['readonly'], group: 'bitmap', since: '2.6.0', summary: 'Count the bits set to 1 in a string, or in part of it.', complexity: 'O(N)', acl: BIT, run: bitcountCommand,
+    keySpecs: [keyAt(1, 'RO access')],
+    args: [key('key'), block('index', integer('start'), integer('end'), oneof('index_unit', tok('BYTE'), tok('BIT')).opt.since('7.0.0')).opt],
+    history: [['7.0.0', 'BYTE and BIT choose the unit of the range.']] },
+  { name: 'BITPOS', arity: -3, flags: ['readonly'], group: 'bitmap', since: '2.8.7', summary: 'Find the first bit set to 0 or 1 in a string, or in part of it.', complexity: 'O(N)', acl: BIT, run: bitposCommand,
+    keySpecs: [keyAt(1, 'RO access')],
+    args: [key('key'), integer('bit'),
+      block('index', integer('start'), block('end_index', integer('end'), oneof('index_unit', tok('BYTE'), tok('BIT')).opt.since('7.0.0')).opt).opt],
+    history: [['7.0.0', 'BYTE and BIT choose the unit of the range.']] },
+  { name: 'BITOP', arity: -4, flags: ['write', 'denyoom'], group: 'bitmap', since: '2.6.0', summary: 'Combine strings bit by bit (AND, OR, XOR, NOT) into a destination key.', complexity: 'O(N)', acl: BIT, run: bitopCommand,
+    keySpecs: [keyAt(2, 'OW update'), keyAt(3, 'RO access', range(-1))], args: [str('operation'), key('destkey'), key('key', 1).many] },
+  { name: 'BITFIELD', arity: -2, flags: ['write', 'denyoom'], group: 'bitmap', since: '3.2.0', summary: 'Read, write and increment integers of any width at any bit offset of a string.', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, false),
+    keySpecs: [keyAt(1, 'RW update access variable_flags', range(), 'This command allows both access and modification of the key')], getKeys: bitfieldKeys,
+    args: [key('key'),
+      oneof('operation',
+        block('encoding_offset', str('encoding'), integer('offset')).token('GET'),
+        block('write',
+          oneof('wrap_sat_fail', tok('WRAP'), tok('SAT'), tok('FAIL')).token('OVERFLOW').opt,
+          oneof('write_operation',
+            block('encoding_offset_value', str('encoding'), integer('offset'), integer('value')).token('SET'),
+            block('encoding_offset_increment', str('encoding'), integer('offset'), integer('increment')).token('INCRBY')
+          )
+        )
+      ).opt.many] },
+  { name: 'BITFIELD_RO', arity: -2, flags: ['readonly', 'fast'], group: 'bitmap', since: '6.0.0', summary: 'Read integers of any width at any bit offset of a string (the read-only BITFIELD).', complexity: 'O(1) for each subcommand specified', acl: BIT, run: (ctx, args) => bitfieldGeneric(ctx, args, true),
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), block('encoding_offset', str('encoding'), integer('offset')).token('GET').opt.manyTokens] },
 ];
 
 const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';

@@ -12,7 +12,7 @@ import { clientInfoLine, clientType, noEvictClients, type Running } from '../ser
 import { setClientName } from './connection';
 import { helpReply, subcommandSyntaxError } from './server';
 import type { ArgCursor } from './args';
-import { withDocs } from './docs';
+import { str, integer, tok, oneof, block } from './docs';
 import type { CommandContext, CommandSpec } from './types';
 
 const CONN = ['@connection'] as const;
@@ -20,20 +20,51 @@ const f = (...flags: CommandSpec['flags']) => flags;
 
 export const clientCommands: readonly CommandSpec[] = [
   {
-    name: 'CLIENT', arity: -2, flags: [], group: 'connection', since: '2.4.0', summary: 'A container for client connection commands', complexity: 'Depends on subcommand.',
+    name: 'CLIENT', arity: -2, flags: [], group: 'connection', since: '2.4.0', summary: 'Subcommands that inspect and steer client connections.', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'ID', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Returns the client ID for the current connection', complexity: 'O(1)', acl: CONN, run: ({ client }) => int(client.id) },
-      { name: 'SETNAME', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Set the current connection name', syntax: 'connection-name', complexity: 'O(1)', acl: CONN, run: clientSetnameCommand },
-      { name: 'GETNAME', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Get the current connection name', complexity: 'O(1)', acl: CONN, run: ({ client }) => (client.name ? bulk(client.name) : NIL) },
-      withDocs({ name: 'LIST', arity: -2, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Get the list of client connections', syntax: '[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientListCommand, tips: ['nondeterministic_output'] }),
-      withDocs({ name: 'INFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Returns information about the current client connection.', complexity: 'O(1)', acl: CONN, run: clientInfoCommand, tips: ['nondeterministic_output'] }),
-      { name: 'KILL', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Kill the connection of a client', syntax: '[ip:port] [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientKillCommand },
-      { name: 'REPLY', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '3.2.0', summary: 'Instruct the server whether to reply to commands', syntax: 'ON | OFF | SKIP', complexity: 'O(1)', acl: CONN, run: clientReplyCommand },
-      { name: 'NO-EVICT', arity: 3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '7.0.0', summary: 'Set client eviction mode for the current connection', syntax: 'ON | OFF', complexity: 'O(1)', acl: CONN, run: clientNoEvictCommand },
-      { name: 'UNBLOCK', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Unblock a client blocked in a blocking command from a different connection', syntax: 'client-id [TIMEOUT | ERROR]', complexity: 'O(log N) where N is the number of client connections', acl: CONN, run: clientUnblockCommand },
-      { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: 'Get tracking notifications redirection client ID if any', complexity: 'O(1)', acl: CONN, run: () => int(-1) },
-      { name: 'TRACKINGINFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Return information about server assisted client side caching for the current connection', complexity: 'O(1)', acl: CONN, run: clientTrackinginfoCommand },
-      { name: 'HELP', arity: 2, flags: f('loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: CONN, run: clientHelpCommand },
+      { name: 'ID', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'The id of this connection.', complexity: 'O(1)', acl: CONN, run: ({ client }) => int(client.id) },
+      { name: 'SETNAME', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'Name this connection.', complexity: 'O(1)', acl: CONN, run: clientSetnameCommand,
+        args: [str('connection-name')] },
+      { name: 'GETNAME', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '2.6.9', summary: 'The name of this connection.', complexity: 'O(1)', acl: CONN, run: ({ client }) => (client.name ? bulk(client.name) : NIL) },
+      { name: 'LIST', arity: -2, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Describe every client connection, one line each.', complexity: 'O(N) where N is the number of client connections', acl: CONN, tips: ['nondeterministic_output'], run: clientListCommand,
+        args: [oneof('normal_master_replica_pubsub', tok('NORMAL', 'normal'), tok('MASTER', 'master'), tok('REPLICA', 'replica'), tok('PUBSUB', 'pubsub')).token('TYPE').opt.since('5.0.0'),
+          block('id', integer('client-id').many).token('ID').opt.since('6.2.0')],
+        history: [
+          ['2.8.12', 'Lines carry the client id.'],
+          ['5.0.0', 'TYPE filters by kind of client.'],
+          ['6.0.0', 'Lines carry the ACL user.'],
+          ['6.2.0', 'Lines carry argv-mem, tot-mem, laddr and redir; ID filters by id.'],
+          ['7.0.0', 'Lines carry resp, multi-mem, rbs and rbp.'],
+          ['7.0.3', 'Lines carry ssub.'],
+        ] },
+      { name: 'INFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'Describe this connection, as one CLIENT LIST line.', complexity: 'O(1)', acl: CONN, tips: ['nondeterministic_output'], run: clientInfoCommand },
+      { name: 'KILL', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '2.4.0', summary: 'Close client connections chosen by address or by filters.', complexity: 'O(N) where N is the number of client connections', acl: CONN, run: clientKillCommand,
+        args: [oneof('filter',
+            str('ip:port').deprecatedSince('2.8.12'),
+            oneof('new-format',
+              integer('client-id', 'ID').opt.since('2.8.12'),
+              oneof('normal_master_slave_pubsub',
+                tok('NORMAL', 'normal'), tok('MASTER', 'master').since('3.2.0'), tok('SLAVE', 'slave'), tok('REPLICA', 'replica').since('5.0.0'), tok('PUBSUB', 'pubsub')
+              ).token('TYPE').opt.since('2.8.12'),
+              str('username', 'USER').opt, str('ip:port', 'ADDR').opt, str('ip:port', 'LADDR').opt.since('6.2.0'), str('yes/no', 'SKIPME').opt
+            ).many
+          )],
+        history: [
+          ['2.8.12', 'Filters given as option/value pairs.'],
+          ['2.8.12', 'ID filter.'],
+          ['3.2.0', 'TYPE accepts master.'],
+          ['5.0.0', 'TYPE replica, with slave kept as its old name.'],
+          ['6.2.0', 'LADDR filter.'],
+        ] },
+      { name: 'REPLY', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '3.2.0', summary: 'Turn the replies to this connection on or off, or skip the next one.', complexity: 'O(1)', acl: CONN, run: clientReplyCommand,
+        args: [oneof('on_off_skip', tok('ON'), tok('OFF'), tok('SKIP'))] },
+      { name: 'NO-EVICT', arity: 3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '7.0.0', summary: 'Exempt this connection from client eviction, or not.', complexity: 'O(1)', acl: CONN, run: clientNoEvictCommand,
+        args: [oneof('enabled', tok('ON'), tok('OFF'))] },
+      { name: 'UNBLOCK', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Wake a client blocked in a blocking command.', complexity: 'O(log N) where N is the number of client connections', acl: CONN, run: clientUnblockCommand,
+        args: [integer('client-id'), oneof('timeout_error', tok('TIMEOUT'), tok('ERROR')).opt] },
+      { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: "The client that receives this connection's tracking invalidations, if any.", complexity: 'O(1)', acl: CONN, run: () => int(-1) },
+      { name: 'TRACKINGINFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'The client-side caching (tracking) state of this connection.', complexity: 'O(1)', acl: CONN, run: clientTrackinginfoCommand },
+      { name: 'HELP', arity: 2, flags: f('loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'List the CLIENT subcommands.', complexity: 'O(1)', acl: CONN, run: clientHelpCommand },
     ],
   },
 ];

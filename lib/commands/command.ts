@@ -1,44 +1,43 @@
 /**
  * COMMAND and its subcommands (server.c commandCommand and friends): the command table described in Redis 7.0's
- * reply shapes, generated from the CommandSpec rows: COMMAND INFO (flags, key range, ACL categories, key specs),
- * COMMAND DOCS (summary, since, group, complexity, the argument tree parsed from `syntax`), COUNT, LIST, GETKEYS.
+ * reply shapes, generated from the CommandSpec rows: COMMAND INFO (flags, legacy key range, ACL categories, tips,
+ * key specs), COMMAND DOCS (summary, since, group, complexity, doc flags, history, argument tree), COUNT, LIST and
+ * GETKEYS (the key search itself is keyspecs.ts's).
  */
 import { ERR_SYNTAX, fail } from '../protocol/errors';
 import { array, bulk, int, map, NIL, set, simple, type Reply } from '../protocol/reply';
 import { stringMatch } from '../store/glob';
 import { commandTable } from './index';
 import { helpReply } from './server';
-import { withDocs, type CommandDocExtras } from './docs';
-import { parseSyntax, type CommandArg } from './syntax';
+import { str, pattern, oneof } from './docs';
+import { getKeysFromCommand, hasKeys, KEY_FLAGS, keySpecsOf, legacyRange } from './keyspecs';
+import { parseSyntax, type CommandArg as SyntaxArg } from './syntax';
 import type { ArgCursor } from './args';
-import type { Command, CommandContext, CommandFlag, CommandSpec } from './types';
+import type { ArgSpec, Command, CommandContext, CommandFlag, CommandSpec, KeyFlag, KeySpec } from './types';
 
 const CONN = ['@connection'] as const;
 const FLAGS: CommandSpec['flags'] = ['loading', 'stale'];
 
 export const commandCommands: readonly CommandSpec[] = [
-  withDocs({
-    name: 'COMMAND', arity: -1, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get array of Redis command details', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, tips: ['nondeterministic_output_order'], run: commandCommand,
+  {
+    name: 'COMMAND', arity: -1, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Describe every command the server knows.', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, tips: ['nondeterministic_output_order'], run: commandCommand,
     subcommands: [
-      { name: 'COUNT', arity: 2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get total number of Redis commands', complexity: 'O(1)', acl: CONN, run: () => int(commandTable.all().length) },
-      withDocs({ name: 'DOCS', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Get array of specific Redis command documentation', syntax: '[command-name [command-name ...]]', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, tips: ['nondeterministic_output_order'], run: commandDocsCommand }),
-      { name: 'GETKEYS', arity: -4, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Extract keys given a full Redis command', complexity: 'O(N) where N is the number of arguments to the command', acl: CONN, run: (ctx) => getKeys(ctx, false) },
-      { name: 'GETKEYSANDFLAGS', arity: -4, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Extract keys and access flags given a full Redis command', complexity: 'O(N) where N is the number of arguments to the command', acl: CONN, run: (ctx) => getKeys(ctx, true) },
-      { name: 'HELP', arity: 2, flags: FLAGS, group: 'server', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: CONN, run: commandHelpCommand },
-      withDocs({ name: 'INFO', arity: -2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Get array of specific Redis command details, or all when no argument is given.', syntax: '[command-name [command-name ...]]', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, tips: ['nondeterministic_output_order'], run: commandInfoCommand }),
-      withDocs({ name: 'LIST', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Get an array of Redis command names', syntax: '[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, tips: ['nondeterministic_output_order'], run: commandListCommand }),
+      { name: 'COUNT', arity: 2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'How many commands the server knows.', complexity: 'O(1)', acl: CONN, run: () => int(commandTable.all().length) },
+      { name: 'DOCS', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Documentation of some or all commands.', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, tips: ['nondeterministic_output_order'], run: commandDocsCommand,
+        args: [str('command-name').opt.many] },
+      { name: 'GETKEYS', arity: -4, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Which arguments of a full command line are keys.', complexity: 'O(N) where N is the number of arguments to the command', acl: CONN, run: (ctx) => getKeys(ctx, false) },
+      { name: 'GETKEYSANDFLAGS', arity: -4, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Which arguments of a full command line are keys, and how each is used.', complexity: 'O(N) where N is the number of arguments to the command', acl: CONN, run: (ctx) => getKeys(ctx, true) },
+      { name: 'HELP', arity: 2, flags: FLAGS, group: 'server', since: '5.0.0', summary: 'List the COMMAND subcommands.', complexity: 'O(1)', acl: CONN, run: commandHelpCommand },
+      { name: 'INFO', arity: -2, flags: FLAGS, group: 'server', since: '2.8.13', summary: 'Describe some or all commands.', complexity: 'O(N) where N is the number of commands to look up', acl: CONN, tips: ['nondeterministic_output_order'], run: commandInfoCommand,
+        args: [str('command-name').opt.many],
+        history: [['7.0.0', 'With no command names it describes them all.']] },
+      { name: 'LIST', arity: -2, flags: FLAGS, group: 'server', since: '7.0.0', summary: 'Names of the commands the server knows, optionally filtered.', complexity: 'O(N) where N is the total number of Redis commands', acl: CONN, tips: ['nondeterministic_output_order'], run: commandListCommand,
+        args: [oneof('filterby', str('module-name', 'MODULE'), str('category', 'ACLCAT'), pattern('pattern', 'PATTERN')).token('FILTERBY').opt] },
     ],
-  }),
+  },
 ];
 
 // ---- what a command row says about itself ----
-
-const extras = (c: Command) => c as Command & CommandDocExtras;
-
-/** The key spec's flags: the row's own, or RW/update for a write command, RO/access for a read-only one. */
-function keyFlags(c: Command): readonly string[] {
-  return extras(c).keyFlags ?? (c.flags.includes('write') ? ['RW', 'update'] : c.flags.includes('readonly') ? ['RO', 'access'] : ['RO']);
-}
 
 /** COMMAND INFO's flags, in Redis's order; may_replicate, sentinel, only_sentinel and protected stay hidden. */
 const SHOWN_FLAGS: readonly CommandFlag[] = [
@@ -67,45 +66,56 @@ export function aclCategories(c: CommandSpec): string[] {
   return ACL_CATEGORIES.filter((cat) => cats.has(cat));
 }
 
-/** The key spec a legacy first/last/step range stands for, with access flags from the command's kind. */
-function keySpecs(c: Command): Reply {
-  if (!c.keys) return set([]);
-  const { first, last, step } = c.keys;
-  return set([map([
-    bulk('flags'), set(keyFlags(c).map(simple)),
-    bulk('begin_search'), map([bulk('type'), bulk('index'), bulk('spec'), map([bulk('index'), int(first)])]),
-    bulk('find_keys'), map([
-      bulk('type'), bulk('range'),
-      bulk('spec'), map([bulk('lastkey'), int(last >= 0 ? last - first : last), bulk('keystep'), int(step), bulk('limit'), int(0)]),
-    ]),
-  ])]);
+/** Key flags as a set in Redis's order, whatever order the row lists them in. */
+const keyFlagSet = (flags: readonly KeyFlag[]) => set(KEY_FLAGS.filter((f) => flags.includes(f)).map(simple));
+
+/** addReplyCommandKeySpecs(): notes, flags, begin_search and find_keys of each spec. */
+function keySpecReply(spec: KeySpec): Reply {
+  const { begin, find } = spec;
+  const beginSpec =
+    begin.type === 'index' ? [bulk('index'), int(begin.pos)]
+    : begin.type === 'keyword' ? [bulk('keyword'), bulk(begin.keyword), bulk('startfrom'), int(begin.startfrom)]
+    : [];
+  const findSpec =
+    find.type === 'range' ? [bulk('lastkey'), int(find.lastkey), bulk('keystep'), int(find.step), bulk('limit'), int(find.limit)]
+    : find.type === 'keynum' ? [bulk('keynumidx'), int(find.keynumidx), bulk('firstkey'), int(find.firstkey), bulk('keystep'), int(find.step)]
+    : [];
+  return map([
+    ...(spec.notes !== undefined ? [bulk('notes'), bulk(spec.notes)] : []),
+    bulk('flags'), keyFlagSet(spec.flags),
+    bulk('begin_search'), map([bulk('type'), bulk(begin.type), bulk('spec'), map(beginSpec)]),
+    bulk('find_keys'), map([bulk('type'), bulk(find.type), bulk('spec'), map(findSpec)]),
+  ]);
 }
 
 /** addReplyCommandInfo(): one command as COMMAND and COMMAND INFO describe it. */
 function commandInfo(c: Command): Reply {
+  const range = legacyRange(c);
+  const flags = range.movable ? [...c.flags, 'movablekeys' as const] : c.flags;
   return array([
     bulk(c.fullname),
     int(c.arity),
-    set(SHOWN_FLAGS.filter((f) => c.flags.includes(f)).map(simple)),
-    int(c.keys?.first ?? 0),
-    int(c.keys?.last ?? 0),
-    int(c.keys?.step ?? 0),
+    set(SHOWN_FLAGS.filter((f) => flags.includes(f)).map(simple)),
+    int(range.first),
+    int(range.last),
+    int(range.step),
     set(aclCategories(c).map((cat) => simple(`@${cat}`))),
-    set((extras(c).tips ?? []).map((t) => bulk(t))),
-    keySpecs(c),
+    set((c.tips ?? []).map((t) => bulk(t))),
+    set(keySpecsOf(c).map(keySpecReply)),
     // no subcommands is an empty *set* (addReplyCommandSubCommands), which RESP3 tells apart from an array
     c.subs ? array([...c.subs.values()].map(commandInfo)) : set([]),
   ]);
 }
 
-/** Parsed argument trees, once per command: the syntax lines do not change while the server runs. */
-const argCache = new WeakMap<Command, CommandArg[]>();
+/** Argument trees, once per command: declared ones as they are, legacy usage lines parsed. */
+const argCache = new WeakMap<Command, readonly ArgSpec[]>();
 
-function commandArgs(c: Command): CommandArg[] {
+function commandArgs(c: Command): readonly ArgSpec[] {
+  if (c.args) return c.args.map((a) => a.spec);
   let args = argCache.get(c);
   if (!args) {
     try {
-      args = c.syntax ? parseSyntax(c.syntax, !!c.keys) : [];
+      args = c.syntax ? parseSyntax(c.syntax, keySpecsOf(c).length > 0).map(fromSyntax) : [];
     } catch {
       // a usage line the grammar cannot read costs that command its argument list, not COMMAND DOCS as a whole
       // (test/commands/command.test.ts parses every registered line, so this only happens to an untested row)
@@ -116,20 +126,41 @@ function commandArgs(c: Command): CommandArg[] {
   return args;
 }
 
-/** addReplyCommandArgList(): name, type, key_spec_index, token, flags, and nested arguments. */
-function argReply(arg: CommandArg): Reply {
+/** A parsed usage line's argument as a declared one would be. */
+function fromSyntax(arg: SyntaxArg): ArgSpec {
+  return {
+    name: arg.name,
+    type: arg.type,
+    ...(arg.type === 'key' ? { keySpecIndex: 0 } : {}),
+    ...(arg.token !== undefined ? { token: arg.token } : {}),
+    optional: arg.flags.includes('optional'),
+    multiple: arg.flags.includes('multiple'),
+    multipleToken: arg.flags.includes('multiple_token'),
+    ...(arg.arguments ? { arguments: arg.arguments.map(fromSyntax) } : {}),
+  };
+}
+
+/** addReplyCommandArgList(): name, type, key_spec_index, token, since, deprecated_since, flags, nested arguments. */
+function argReply(arg: ArgSpec): Reply {
   const items: Reply[] = [bulk('name'), bulk(arg.name), bulk('type'), bulk(arg.type)];
-  if (arg.type === 'key') items.push(bulk('key_spec_index'), int(0));
+  if (arg.keySpecIndex !== undefined) items.push(bulk('key_spec_index'), int(arg.keySpecIndex));
   if (arg.token !== undefined) items.push(bulk('token'), bulk(arg.token));
-  if (arg.flags.length) items.push(bulk('flags'), set(arg.flags.map(simple)));
-  if (arg.arguments) items.push(bulk('arguments'), array(arg.arguments.map(argReply)));
+  if (arg.since !== undefined) items.push(bulk('since'), bulk(arg.since));
+  if (arg.deprecatedSince !== undefined) items.push(bulk('deprecated_since'), bulk(arg.deprecatedSince));
+  const flags = [arg.optional && 'optional', arg.multiple && 'multiple', arg.multipleToken && 'multiple_token'].filter((f) => f);
+  if (flags.length) items.push(bulk('flags'), set(flags.map((f) => simple(f as string))));
+  if (arg.type === 'oneof' || arg.type === 'block') items.push(bulk('arguments'), array((arg.arguments ?? []).map(argReply)));
   return map(items);
 }
 
-/** addReplyCommandDocs(): summary, since, group, complexity, arguments, subcommands. */
+/** addReplyCommandDocs(): summary, since, group, complexity, doc flags, deprecation, history, arguments, subcommands. */
 function commandDocs(c: Command): Reply {
   const items: Reply[] = [bulk('summary'), bulk(c.summary), bulk('since'), bulk(c.since), bulk('group'), bulk(c.group)];
   if (c.complexity) items.push(bulk('complexity'), bulk(c.complexity));
+  if (c.docFlags?.length) items.push(bulk('doc_flags'), set(c.docFlags.map(simple)));
+  if (c.deprecatedSince) items.push(bulk('deprecated_since'), bulk(c.deprecatedSince));
+  if (c.replacedBy) items.push(bulk('replaced_by'), bulk(c.replacedBy));
+  if (c.history?.length) items.push(bulk('history'), set(c.history.map(([v, change]) => array([bulk(v), bulk(change)]))));
   const args = commandArgs(c);
   if (args.length) items.push(bulk('arguments'), array(args.map(argReply)));
   if (c.subs) {
@@ -195,19 +226,15 @@ function getKeys({ argv }: CommandContext, withFlags: boolean): Reply {
   const base = commandTable.get(cmdArgv[0]);
   const c = base?.subs && cmdArgv.length >= 2 ? base.subs.get(cmdArgv[1].toLowerCase()) : base;
   if (!c) fail('ERR Invalid command specified');
-  if (!c!.keys) fail('ERR The command has no key arguments');
+  if (!hasKeys(c!)) fail('ERR The command has no key arguments');
   const { arity } = c!;
   if ((arity > 0 && arity !== cmdArgv.length) || cmdArgv.length < -arity) fail('ERR Invalid number of arguments specified for command');
-  const { first, step } = c!.keys!;
-  const last = c!.keys!.last < 0 ? cmdArgv.length + c!.keys!.last : c!.keys!.last;
-  const keys: number[] = [];
-  for (let i = first; i <= last && i < cmdArgv.length; i += step) keys.push(i);
+  const keys = getKeysFromCommand(c!, cmdArgv);
   if (keys.length === 0) {
     if (c!.flags.includes('no_mandatory_keys')) return array([]);
     fail('ERR Invalid arguments specified for command');
   }
-  const flags = keyFlags(c!);
-  return array(keys.map((i) => (withFlags ? array([bulk(cmdArgv[i]), set(flags.map(simple))]) : bulk(cmdArgv[i]))));
+  return array(keys.map(({ pos, flags }) => (withFlags ? array([bulk(cmdArgv[pos]), keyFlagSet(flags)]) : bulk(cmdArgv[pos]))));
 }
 
 // COMMAND HELP

@@ -6,15 +6,23 @@ import type { Db } from '../store/keyspace';
 import { REDIS_VERSION } from '../server/server';
 import type { ArgCursor } from './args';
 import type { CommandContext, CommandSpec } from './types';
+import { str, integer, block } from './docs';
 
 export const connectionCommands: readonly CommandSpec[] = [
-  { name: 'PING', arity: -1, flags: ['fast', 'stale'], group: 'connection', since: '1.0.0', summary: 'Return PONG, or the given message.', syntax: '[message]', acl: ['@connection'], run: pingCommand },
-  { name: 'ECHO', arity: 2, flags: ['fast', 'stale', 'loading'], group: 'connection', since: '1.0.0', summary: 'Return the given string.', syntax: 'message', acl: ['@connection'], run: echoCommand },
-  { name: 'QUIT', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], group: 'connection', since: '1.0.0', summary: 'Close the connection.', acl: ['@connection'], run: quitCommand },
-  { name: 'SELECT', arity: 2, flags: ['loading', 'stale', 'fast'], group: 'connection', since: '1.0.0', summary: 'Change the selected database of this connection.', syntax: 'index', acl: ['@connection'], run: selectCommand },
-  { name: 'HELLO', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '6.0.0', summary: 'Handshake: pick the protocol version, authenticate and name the connection.', syntax: '[protover [AUTH username password] [SETNAME clientname]]', acl: ['@connection'], run: helloCommand },
-  { name: 'RESET', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '6.2.0', summary: 'Reset the connection to its initial state.', acl: ['@connection'], run: resetCommand },
-  { name: 'AUTH', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '1.0.0', summary: 'Authenticate the connection.', syntax: '[username] password', acl: ['@connection'], run: authCommand },
+  { name: 'PING', arity: -1, flags: ['fast'], group: 'connection', since: '1.0.0', summary: 'Return PONG, or the given message.', complexity: 'O(1)', acl: ['@connection'], tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], run: pingCommand,
+    args: [str('message').opt] },
+  { name: 'ECHO', arity: 2, flags: ['fast', 'stale', 'loading'], group: 'connection', since: '1.0.0', summary: 'Return the given string.', complexity: 'O(1)', acl: ['@connection'], run: echoCommand,
+    args: [str('message')] },
+  { name: 'QUIT', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], group: 'connection', since: '1.0.0', summary: 'Close this connection.', complexity: 'O(1)', acl: ['@connection'], run: quitCommand },
+  { name: 'SELECT', arity: 2, flags: ['loading', 'stale', 'fast'], group: 'connection', since: '1.0.0', summary: 'Change the selected database of this connection.', complexity: 'O(1)', acl: ['@connection'], run: selectCommand,
+    args: [integer('index')] },
+  { name: 'HELLO', arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '6.0.0', summary: 'Handshake: pick the protocol version, authenticate and name the connection.', complexity: 'O(1)', acl: ['@connection'], run: helloCommand,
+    args: [block('arguments', integer('protover'), block('username_password', str('username'), str('password')).token('AUTH').opt, str('clientname', 'SETNAME').opt).opt],
+    history: [['6.2.0', "protover is optional; without arguments HELLO only reports the connection's state."]] },
+  { name: 'RESET', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '6.2.0', summary: 'Reset the connection to its initial state.', complexity: 'O(1)', acl: ['@connection'], run: resetCommand },
+  { name: 'AUTH', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', since: '1.0.0', summary: 'Authenticate the connection.', complexity: 'O(N) where N is the number of passwords defined for the user', acl: ['@connection'], run: authCommand,
+    args: [str('username').opt.since('6.0.0'), str('password')],
+    history: [['6.0.0', 'A username may come before the password (ACL users).']] },
 ];
 
 // PING [message]

@@ -10,31 +10,50 @@ import type { Db, Entry } from '../store/keyspace';
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from '../store/long-double';
 import { INT64_MAX, INT64_MIN, int64, parseInteger } from '../store/numbers';
 import type { ArgCursor } from './args';
-import { withDocs } from './docs';
+import { key, str, integer, dbl, pattern, tok, block } from './docs';
+import { keyAt } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
 import type { CommandContext, CommandSpec } from './types';
 
 const HASH = ['@hash'] as const;
-const KEY1 = { first: 1, last: 1, step: 1 };
 const ALL_OF = 'O(N) where N is the size of the hash.';
 
 export const hashCommands: readonly CommandSpec[] = [
-  { name: 'HSET', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Set the string value of a hash field', syntax: 'key field value [field value ...]', complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.', acl: HASH, run: (ctx, args) => hsetGeneric(ctx, args, 'HSET') },
-  withDocs({ name: 'HSETNX', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Set the value of a hash field, only if the field does not exist', syntax: 'key field value', complexity: 'O(1)', acl: HASH, run: hsetnxCommand, keyFlags: ['RW', 'insert'] }),
-  { name: 'HMSET', arity: -4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Set multiple hash fields to multiple values', syntax: 'key field value [field value ...]', complexity: 'O(N) where N is the number of fields being set.', acl: HASH, run: (ctx, args) => hsetGeneric(ctx, args, 'HMSET') },
-  { name: 'HGET', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get the value of a hash field', syntax: 'key field', complexity: 'O(1)', acl: HASH, run: hgetCommand },
-  { name: 'HMGET', arity: -3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get the values of all the given hash fields', syntax: 'key field [field ...]', complexity: 'O(N) where N is the number of fields being requested.', acl: HASH, run: hmgetCommand },
-  withDocs({ name: 'HDEL', arity: -3, flags: ['write', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Delete one or more hash fields', syntax: 'key field [field ...]', complexity: 'O(N) where N is the number of fields to be removed.', acl: HASH, run: hdelCommand, keyFlags: ['RW', 'delete'] }),
-  withDocs({ name: 'HLEN', arity: 2, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get the number of fields in a hash', syntax: 'key', complexity: 'O(1)', acl: HASH, run: hlenCommand, keyFlags: ['RO'] }),
-  withDocs({ name: 'HSTRLEN', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '3.2.0', summary: 'Get the length of the value of a hash field', syntax: 'key field', complexity: 'O(1)', acl: HASH, run: hstrlenCommand, keyFlags: ['RO'] }),
-  withDocs({ name: 'HEXISTS', arity: 3, flags: ['readonly', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Determine if a hash field exists', syntax: 'key field', complexity: 'O(1)', acl: HASH, run: hexistsCommand, keyFlags: ['RO'] }),
-  withDocs({ name: 'HINCRBY', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Increment the integer value of a hash field by the given number', syntax: 'key field increment', complexity: 'O(1)', acl: HASH, run: hincrbyCommand, keyFlags: ['RW', 'access', 'update'] }),
-  withDocs({ name: 'HINCRBYFLOAT', arity: 4, flags: ['write', 'denyoom', 'fast'], keys: KEY1, group: 'hash', since: '2.6.0', summary: 'Increment the float value of a hash field by the given amount', syntax: 'key field increment', complexity: 'O(1)', acl: HASH, run: hincrbyfloatCommand, keyFlags: ['RW', 'access', 'update'] }),
-  withDocs({ name: 'HKEYS', arity: 2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get all the fields in a hash', syntax: 'key', complexity: ALL_OF, acl: HASH, run: (ctx, args) => hgetallGeneric(ctx, args, 'keys'), tips: ['nondeterministic_output_order'] }),
-  withDocs({ name: 'HVALS', arity: 2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get all the values in a hash', syntax: 'key', complexity: ALL_OF, acl: HASH, run: (ctx, args) => hgetallGeneric(ctx, args, 'values'), tips: ['nondeterministic_output_order'] }),
-  withDocs({ name: 'HGETALL', arity: 2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.0.0', summary: 'Get all the fields and values in a hash', syntax: 'key', complexity: ALL_OF, acl: HASH, run: (ctx, args) => hgetallGeneric(ctx, args, 'both'), tips: ['nondeterministic_output_order'] }),
-  withDocs({ name: 'HRANDFIELD', arity: -2, flags: ['readonly'], keys: KEY1, group: 'hash', since: '6.2.0', summary: 'Get one or multiple random fields from a hash', syntax: 'key [count [WITHVALUES]]', complexity: 'O(N) where N is the number of fields returned', acl: HASH, run: hrandfieldCommand, tips: ['nondeterministic_output'] }),
-  withDocs({ name: 'HSCAN', arity: -3, flags: ['readonly'], keys: KEY1, group: 'hash', since: '2.8.0', summary: 'Incrementally iterate hash fields and associated values', syntax: 'key cursor [MATCH pattern] [COUNT count]', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: HASH, run: hscanCommand, tips: ['nondeterministic_output'] }),
+  { name: 'HSET', arity: -4, flags: ['write', 'denyoom', 'fast'], group: 'hash', since: '2.0.0', summary: 'Set fields of a hash.', complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.', acl: HASH, run: (ctx, args) => hsetGeneric(ctx, args, 'HSET'),
+    keySpecs: [keyAt(1, 'RW update')], args: [key('key'), block('field_value', str('field'), str('value')).many],
+    history: [['4.0.0', 'Takes several field/value pairs.']] },
+  { name: 'HSETNX', arity: 4, flags: ['write', 'denyoom', 'fast'], group: 'hash', since: '2.0.0', summary: 'Set a field of a hash unless the field exists.', complexity: 'O(1)', acl: HASH, run: hsetnxCommand,
+    keySpecs: [keyAt(1, 'RW insert')], args: [key('key'), str('field'), str('value')] },
+  { name: 'HMSET', arity: -4, flags: ['write', 'denyoom', 'fast'], group: 'hash', since: '2.0.0', summary: 'Set fields of a hash (the old form of HSET).', complexity: 'O(N) where N is the number of fields being set.', acl: HASH, run: (ctx, args) => hsetGeneric(ctx, args, 'HMSET'),
+    keySpecs: [keyAt(1, 'RW update')], args: [key('key'), block('field_value', str('field'), str('value')).many],
+    docFlags: ['deprecated'], deprecatedSince: '4.0.0', replacedBy: '`HSET` with multiple field-value pairs' },
+  { name: 'HGET', arity: 3, flags: ['readonly', 'fast'], group: 'hash', since: '2.0.0', summary: 'The value of a field of a hash.', complexity: 'O(1)', acl: HASH, run: hgetCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), str('field')] },
+  { name: 'HMGET', arity: -3, flags: ['readonly', 'fast'], group: 'hash', since: '2.0.0', summary: 'The values of several fields of a hash.', complexity: 'O(N) where N is the number of fields being requested.', acl: HASH, run: hmgetCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), str('field').many] },
+  { name: 'HDEL', arity: -3, flags: ['write', 'fast'], group: 'hash', since: '2.0.0', summary: 'Remove fields from a hash.', complexity: 'O(N) where N is the number of fields to be removed.', acl: HASH, run: hdelCommand,
+    keySpecs: [keyAt(1, 'RW delete')], args: [key('key'), str('field').many],
+    history: [['2.4.0', 'Takes several fields.']] },
+  { name: 'HLEN', arity: 2, flags: ['readonly', 'fast'], group: 'hash', since: '2.0.0', summary: 'Count the fields of a hash.', complexity: 'O(1)', acl: HASH, run: hlenCommand,
+    keySpecs: [keyAt(1, 'RO')], args: [key('key')] },
+  { name: 'HSTRLEN', arity: 3, flags: ['readonly', 'fast'], group: 'hash', since: '3.2.0', summary: 'The length of the value of a field of a hash.', complexity: 'O(1)', acl: HASH, run: hstrlenCommand,
+    keySpecs: [keyAt(1, 'RO')], args: [key('key'), str('field')] },
+  { name: 'HEXISTS', arity: 3, flags: ['readonly', 'fast'], group: 'hash', since: '2.0.0', summary: 'Whether a hash has a field.', complexity: 'O(1)', acl: HASH, run: hexistsCommand,
+    keySpecs: [keyAt(1, 'RO')], args: [key('key'), str('field')] },
+  { name: 'HINCRBY', arity: 4, flags: ['write', 'denyoom', 'fast'], group: 'hash', since: '2.0.0', summary: 'Add an integer to the integer value of a field of a hash.', complexity: 'O(1)', acl: HASH, run: hincrbyCommand,
+    keySpecs: [keyAt(1, 'RW access update')], args: [key('key'), str('field'), integer('increment')] },
+  { name: 'HINCRBYFLOAT', arity: 4, flags: ['write', 'denyoom', 'fast'], group: 'hash', since: '2.6.0', summary: 'Add a number to the floating point value of a field of a hash.', complexity: 'O(1)', acl: HASH, run: hincrbyfloatCommand,
+    keySpecs: [keyAt(1, 'RW access update')], args: [key('key'), str('field'), dbl('increment')] },
+  { name: 'HKEYS', arity: 2, flags: ['readonly'], group: 'hash', since: '2.0.0', summary: 'Every field name of a hash.', complexity: ALL_OF, acl: HASH, tips: ['nondeterministic_output_order'], run: (ctx, args) => hgetallGeneric(ctx, args, 'keys'),
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key')] },
+  { name: 'HVALS', arity: 2, flags: ['readonly'], group: 'hash', since: '2.0.0', summary: 'Every value of a hash.', complexity: ALL_OF, acl: HASH, tips: ['nondeterministic_output_order'], run: (ctx, args) => hgetallGeneric(ctx, args, 'values'),
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key')] },
+  { name: 'HGETALL', arity: 2, flags: ['readonly'], group: 'hash', since: '2.0.0', summary: 'Every field and value of a hash.', complexity: ALL_OF, acl: HASH, tips: ['nondeterministic_output_order'], run: (ctx, args) => hgetallGeneric(ctx, args, 'both'),
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key')] },
+  { name: 'HRANDFIELD', arity: -2, flags: ['readonly'], group: 'hash', since: '6.2.0', summary: 'Fields of a hash picked at random, optionally with their values.', complexity: 'O(N) where N is the number of fields returned', acl: HASH, tips: ['nondeterministic_output'], run: hrandfieldCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), block('options', integer('count'), tok('WITHVALUES').opt).opt] },
+  { name: 'HSCAN', arity: -3, flags: ['readonly'], group: 'hash', since: '2.8.0', summary: 'Walk the fields and values of a hash a cursor step at a time.', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: HASH, tips: ['nondeterministic_output'], run: hscanCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), integer('cursor'), pattern('pattern', 'MATCH').opt, integer('count', 'COUNT').opt] },
 ];
 
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';

@@ -6,11 +6,14 @@ import { ERR_SYNTAX, fail } from '../protocol/errors';
 import { error, OK, simple, type Reply } from '../protocol/reply';
 import type { ArgCursor } from './args';
 import type { CommandContext, CommandSpec } from './types';
+import { tok } from './docs';
 
 export const persistenceCommands: readonly CommandSpec[] = [
-  { name: 'SAVE', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '1.0.0', summary: 'Synchronously save the dataset to disk', complexity: 'O(N) where N is the total number of keys in all databases', run: saveCommand },
-  { name: 'BGSAVE', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0', summary: 'Asynchronously save the dataset to disk', syntax: '[SCHEDULE]', complexity: 'O(1)', run: bgsaveCommand },
-  { name: 'BGREWRITEAOF', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0', summary: 'Asynchronously rewrite the append-only file', complexity: 'O(1)', run: bgrewriteaofCommand },
+  { name: 'SAVE', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '1.0.0', summary: 'Write the dataset to disk now, blocking the server meanwhile.', complexity: 'O(N) where N is the total number of keys in all databases', run: saveCommand },
+  { name: 'BGSAVE', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0', summary: 'Write the dataset to disk in the background.', complexity: 'O(1)', run: bgsaveCommand,
+    args: [tok('SCHEDULE').opt.since('3.2.2')],
+    history: [['3.2.2', 'SCHEDULE waits for a running AOF rewrite instead of failing.']] },
+  { name: 'BGREWRITEAOF', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], group: 'server', since: '1.0.0', summary: 'Rewrite the append-only file in the background.', complexity: 'O(1)', run: bgrewriteaofCommand },
 ];
 
 const ERR_BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';

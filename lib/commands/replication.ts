@@ -4,15 +4,22 @@ import { array, bulk, int, OK, simple, type Reply } from '../protocol/reply';
 import { parseIntegerNumber } from '../store/numbers';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
 import type { ArgCursor } from './args';
+import { str, integer, tok, oneof, block } from './docs';
 
 export const replicationCommands: readonly CommandSpec[] = [
-  { name: 'REPLCONF', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], group: 'server', since: '3.0.0', summary: 'Replication handshake and acknowledgements (used by replicas).', syntax: '[option value ...]', run: replconfCommand },
-  { name: 'PSYNC', arity: -3, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '2.8.0', summary: 'Start or continue replication from this server (used by replicas).', syntax: 'replicationid offset', run: syncCommand },
+  { name: 'REPLCONF', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], group: 'server', since: '3.0.0', summary: 'Replication handshake and acknowledgements (used by replicas).', complexity: 'O(1)', run: replconfCommand,
+    docFlags: ['syscmd'] },
+  { name: 'PSYNC', arity: -3, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '2.8.0', summary: 'Start or continue replication from this server (used by replicas).', run: syncCommand,
+    args: [str('replicationid'), integer('offset')] },
   { name: 'SYNC', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], group: 'server', since: '1.0.0', summary: 'Full replication from this server (legacy form of PSYNC).', run: syncCommand },
-  { name: 'WAIT', arity: 3, flags: ['noscript'], group: 'generic', since: '3.0.0', summary: 'Wait until the writes of this connection reached a number of replicas.', syntax: 'numreplicas timeout', acl: ['@connection'], run: waitCommand },
-  { name: 'REPLICAOF', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], group: 'server', since: '5.0.0', summary: 'Make this server a replica of another, or a master again (NO ONE).', syntax: 'host port', run: replicaofCommand },
-  { name: 'SLAVEOF', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], group: 'server', since: '1.0.0', summary: 'Deprecated alias of REPLICAOF.', syntax: 'host port', run: replicaofCommand },
-  { name: 'ROLE', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', since: '2.8.12', summary: 'The replication role of this server.', acl: ['@admin', '@dangerous'], run: roleCommand },
+  { name: 'WAIT', arity: 3, flags: ['noscript'], group: 'generic', since: '3.0.0', summary: 'Wait until the writes of this connection reached a number of replicas.', complexity: 'O(1)', acl: ['@connection'], tips: ['request_policy:all_shards', 'response_policy:agg_min'], run: waitCommand,
+    args: [integer('numreplicas'), integer('timeout')] },
+  { name: 'REPLICAOF', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], group: 'server', since: '5.0.0', summary: 'Make this server a replica of another, or a master again (NO ONE).', complexity: 'O(1)', run: replicaofCommand,
+    args: [oneof('args', block('host-port', str('host'), integer('port')), block('no-one', tok('NO'), tok('ONE')))] },
+  { name: 'SLAVEOF', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], group: 'server', since: '1.0.0', summary: 'Deprecated alias of REPLICAOF.', complexity: 'O(1)', run: replicaofCommand,
+    args: [oneof('args', block('host-port', str('host'), integer('port')), block('no-one', tok('NO'), tok('ONE')))],
+    docFlags: ['deprecated'], deprecatedSince: '5.0.0', replacedBy: '`REPLICAOF`' },
+  { name: 'ROLE', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', since: '2.8.12', summary: 'The replication role of this server.', complexity: 'O(1)', acl: ['@admin', '@dangerous'], run: roleCommand },
 ];
 
 // REPLCONF [listening-port port | ip-address ip | capa name | ack offset | getack * | rdb-only 0|1 ...]

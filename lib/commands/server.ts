@@ -13,7 +13,8 @@ import type { Server } from '../server/server';
 import { commandTable } from './index';
 import type { ArgCursor } from './args';
 import { signalDbReplaced } from '../server/blocking';
-import { withDocs } from './docs';
+import { key, str, integer, tok, oneof, block } from './docs';
+import { keyAt } from './keyspecs';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
 
 const KS = ['@keyspace'] as const;
@@ -21,57 +22,79 @@ const KS_DANGER = ['@keyspace', '@dangerous'] as const;
 const SCRIPTING = ['@scripting'] as const;
 
 export const serverCommands: readonly CommandSpec[] = [
-  withDocs({ name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Return the number of keys in the selected database', complexity: 'O(1)', acl: KS, run: ({ db }) => int(db.size), tips: ['request_policy:all_shards', 'response_policy:agg_sum'] }),
-  withDocs({ name: 'FLUSHDB', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from the current database', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of keys in the selected database', acl: KS_DANGER, run: flushdbCommand, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'] }),
-  withDocs({ name: 'FLUSHALL', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Remove all keys from all databases', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the total number of keys in all databases', acl: KS_DANGER, run: flushallCommand, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'] }),
-  { name: 'SWAPDB', arity: 3, flags: ['write', 'fast'], group: 'server', since: '4.0.0', summary: 'Swaps two Redis databases', syntax: 'index1 index2', complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.', acl: KS_DANGER, run: swapdbCommand },
-  withDocs({ name: 'TIME', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', summary: 'Return the current server time', complexity: 'O(1)', run: timeCommand, tips: ['nondeterministic_output'] }),
-  withDocs({ name: 'LASTSAVE', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', summary: 'Get the UNIX time stamp of the last successful save to disk', complexity: 'O(1)', acl: ['@admin', '@dangerous'], run: lastsaveCommand, tips: ['nondeterministic_output'] }),
-  withDocs({ name: 'INFO', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Get information and statistics about the server', syntax: '[section [section ...]]', complexity: 'O(1)', acl: ['@dangerous'], run: ({ server }, args) => verbatim(infoString(server, args.rest())), tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'] }),
+  { name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Count the keys in the selected database.', complexity: 'O(1)', acl: KS, tips: ['request_policy:all_shards', 'response_policy:agg_sum'], run: ({ db }) => int(db.size) },
+  { name: 'FLUSHDB', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Delete every key of the selected database.', complexity: 'O(N) where N is the number of keys in the selected database', acl: KS_DANGER, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], run: flushdbCommand,
+    args: [oneof('async', tok('ASYNC').since('4.0.0'), tok('SYNC').since('6.2.0')).opt],
+    history: [['4.0.0', 'ASYNC frees the memory in the background.'], ['6.2.0', 'SYNC asks for the blocking flush explicitly.']] },
+  { name: 'FLUSHALL', arity: -1, flags: ['write'], group: 'server', since: '1.0.0', summary: 'Delete every key of every database.', complexity: 'O(N) where N is the total number of keys in all databases', acl: KS_DANGER, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], run: flushallCommand,
+    args: [oneof('async', tok('ASYNC').since('4.0.0'), tok('SYNC').since('6.2.0')).opt],
+    history: [['4.0.0', 'ASYNC frees the memory in the background.'], ['6.2.0', 'SYNC asks for the blocking flush explicitly.']] },
+  { name: 'SWAPDB', arity: 3, flags: ['write', 'fast'], group: 'server', since: '4.0.0', summary: 'Exchange the contents of two databases.', complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.', acl: KS_DANGER, run: swapdbCommand,
+    args: [integer('index1'), integer('index2')] },
+  { name: 'TIME', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '2.6.0', summary: 'The server clock: Unix seconds and microseconds.', complexity: 'O(1)', tips: ['nondeterministic_output'], run: timeCommand },
+  { name: 'LASTSAVE', arity: 1, flags: ['loading', 'stale', 'fast'], group: 'server', since: '1.0.0', summary: 'Unix time of the last save to disk that succeeded.', complexity: 'O(1)', acl: ['@admin', '@dangerous'], tips: ['nondeterministic_output'], run: lastsaveCommand },
+  { name: 'INFO', arity: -1, flags: ['loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Server information and statistics, by section.', complexity: 'O(1)', acl: ['@dangerous'], tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'], run: ({ server }, args) => verbatim(infoString(server, args.rest())),
+    args: [str('section').opt.many],
+    history: [['7.0.0', 'Several sections may be named in one call.']] },
   {
-    name: 'CONFIG', arity: -2, flags: [], group: 'server', since: '2.0.0', summary: 'A container for server configuration commands', complexity: 'Depends on subcommand.',
+    name: 'CONFIG', arity: -2, flags: [], group: 'server', since: '2.0.0', summary: 'Subcommands that read and change the server configuration.', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'GET', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Get the values of configuration parameters', syntax: 'parameter [parameter ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configGetCommand },
-      withDocs({ name: 'SET', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Set configuration parameters to the given values', syntax: 'parameter value [parameter value ...]', complexity: 'O(N) when N is the number of configuration parameters provided', run: configSetCommand, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] }),
-      { name: 'RESETSTAT', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Reset the stats returned by INFO', complexity: 'O(1)', run: configResetstatCommand },
-      { name: 'REWRITE', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.0', summary: 'Rewrite the configuration file with the in memory configuration', complexity: 'O(1)', run: configRewriteCommand },
-      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '5.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: configHelpCommand },
+      { name: 'GET', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Read configuration parameters whose names match patterns.', complexity: 'O(N) when N is the number of configuration parameters provided', run: configGetCommand,
+        args: [block('parameter', str('parameter')).many],
+        history: [['7.0.0', 'Several patterns may be given in one call.']] },
+      { name: 'SET', arity: -4, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Change configuration parameters while the server runs.', complexity: 'O(N) when N is the number of configuration parameters provided', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], run: configSetCommand,
+        args: [block('parameter_value', str('parameter'), str('value')).many],
+        history: [['7.0.0', 'Several parameters may be set in one call.']] },
+      { name: 'RESETSTAT', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.0.0', summary: 'Zero the statistics INFO reports.', complexity: 'O(1)', run: configResetstatCommand },
+      { name: 'REWRITE', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.0', summary: 'Write the running configuration back to the config file.', complexity: 'O(1)', run: configRewriteCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '5.0.0', summary: 'List the CONFIG subcommands.', complexity: 'O(1)', run: configHelpCommand },
     ],
   },
-  { name: 'DEBUG', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], group: 'server', since: '1.0.0', summary: 'A container for debugging commands', complexity: 'Depends on subcommand.', run: debugCommand },
-  { name: 'SHUTDOWN', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server', since: '1.0.0', summary: 'Synchronously save the dataset to disk and then shut down the server', syntax: '[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', run: shutdownCommand },
+  { name: 'DEBUG', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], group: 'server', since: '1.0.0', summary: 'Subcommands for debugging the server.', complexity: 'Depends on subcommand.', run: debugCommand,
+    docFlags: ['syscmd'] },
+  { name: 'SHUTDOWN', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server', since: '1.0.0', summary: 'Stop the server, saving first if persistence asks for it.', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', run: shutdownCommand,
+    args: [oneof('nosave_save', tok('NOSAVE'), tok('SAVE')).opt, tok('NOW').opt.since('7.0.0'), tok('FORCE').opt.since('7.0.0'), tok('ABORT').opt.since('7.0.0')],
+    history: [['7.0.0', 'NOW, FORCE and ABORT change how the shutdown goes (or cancel it).']] },
   {
-    name: 'FUNCTION', arity: -2, flags: [], group: 'scripting', since: '7.0.0', summary: 'A container for function commands', complexity: 'Depends on subcommand.',
+    name: 'FUNCTION', arity: -2, flags: [], group: 'scripting', since: '7.0.0', summary: 'Subcommands that manage Lua function libraries.', complexity: 'Depends on subcommand.',
     subcommands: [
-      withDocs({ name: 'FLUSH', arity: -2, flags: ['noscript', 'write'], group: 'scripting', since: '7.0.0', summary: 'Deleting all functions', syntax: '[ASYNC | SYNC]', complexity: 'O(N) where N is the number of functions deleted', acl: SCRIPTING, run: functionFlushCommand, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'] }),
-      withDocs({ name: 'LIST', arity: -2, flags: ['noscript'], group: 'scripting', since: '7.0.0', summary: 'List information about all the functions', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]', complexity: 'O(N) where N is the number of functions', acl: SCRIPTING, run: functionListCommand, tips: ['nondeterministic_output_order'] }),
-      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'scripting', since: '7.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', acl: SCRIPTING, run: functionHelpCommand },
+      { name: 'FLUSH', arity: -2, flags: ['noscript', 'write'], group: 'scripting', since: '7.0.0', summary: 'Delete every function library.', complexity: 'O(N) where N is the number of functions deleted', acl: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], run: functionFlushCommand,
+        args: [oneof('async', tok('ASYNC'), tok('SYNC')).opt] },
+      { name: 'LIST', arity: -2, flags: ['noscript'], group: 'scripting', since: '7.0.0', summary: 'Describe the loaded function libraries.', complexity: 'O(N) where N is the number of functions', acl: SCRIPTING, tips: ['nondeterministic_output_order'], run: functionListCommand,
+        args: [str('library-name-pattern', 'LIBRARYNAME').opt, tok('WITHCODE').opt] },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'scripting', since: '7.0.0', summary: 'List the FUNCTION subcommands.', complexity: 'O(1)', acl: SCRIPTING, run: functionHelpCommand },
     ],
   },
   {
-    name: 'MEMORY', arity: -2, flags: [], group: 'server', since: '4.0.0', summary: 'A container for memory diagnostics commands', complexity: 'Depends on subcommand.',
+    name: 'MEMORY', arity: -2, flags: [], group: 'server', since: '4.0.0', summary: 'Subcommands that report memory use.', complexity: 'Depends on subcommand.',
     subcommands: [
-      withDocs({ name: 'USAGE', arity: -3, flags: ['readonly'], keys: { first: 2, last: 2, step: 1 }, group: 'server', since: '4.0.0', summary: 'Estimate the memory usage of a key', syntax: 'key [SAMPLES count]', complexity: 'O(N) where N is the number of samples.', run: memoryUsageCommand, keyFlags: ['RO'] }),
-      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '4.0.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: memoryHelpCommand },
+      { name: 'USAGE', arity: -3, flags: ['readonly'], group: 'server', since: '4.0.0', summary: 'Estimate how many bytes a key and its value take.', complexity: 'O(N) where N is the number of samples.', run: memoryUsageCommand,
+        keySpecs: [keyAt(2, 'RO')], args: [key('key'), integer('count', 'SAMPLES').opt] },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '4.0.0', summary: 'List the MEMORY subcommands.', complexity: 'O(1)', run: memoryHelpCommand },
     ],
   },
   {
-    name: 'SLOWLOG', arity: -2, flags: [], group: 'server', since: '2.2.12', summary: 'A container for slow log commands', complexity: 'Depends on subcommand.',
+    name: 'SLOWLOG', arity: -2, flags: [], group: 'server', since: '2.2.12', summary: 'Subcommands for the log of slow commands.', complexity: 'Depends on subcommand.',
     subcommands: [
-      withDocs({ name: 'GET', arity: -2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's entries", syntax: '[count]', complexity: 'O(N) where N is the number of entries returned', run: slowlogGetCommand, tips: ['request_policy:all_nodes', 'nondeterministic_output'] }),
-      withDocs({ name: 'LEN', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: "Get the slow log's length", complexity: 'O(1)', run: ({ server }) => int(server.stats.slowlog.entries.length), tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'] }),
-      withDocs({ name: 'RESET', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Clear all entries from the slow log', complexity: 'O(N) where N is the number of entries in the slowlog', run: slowlogResetCommand, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] }),
-      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '6.2.0', summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', run: slowlogHelpCommand },
+      { name: 'GET', arity: -2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Read the most recent entries of the slow log.', complexity: 'O(N) where N is the number of entries returned', tips: ['request_policy:all_nodes', 'nondeterministic_output'], run: slowlogGetCommand,
+        args: [integer('count').opt],
+        history: [['4.0.0', "Entries name the client's address and name."]] },
+      { name: 'LEN', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Count the entries in the slow log.', complexity: 'O(1)', tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'], run: ({ server }) => int(server.stats.slowlog.entries.length) },
+      { name: 'RESET', arity: 2, flags: ['admin', 'loading', 'stale'], group: 'server', since: '2.2.12', summary: 'Empty the slow log.', complexity: 'O(N) where N is the number of entries in the slowlog', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], run: slowlogResetCommand },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '6.2.0', summary: 'List the SLOWLOG subcommands.', complexity: 'O(1)', run: slowlogHelpCommand },
     ],
   },
   {
-    name: 'LATENCY', arity: -2, flags: [], group: 'server', since: '2.8.13', summary: 'A container for latency diagnostics commands', complexity: 'Depends on subcommand.',
+    name: 'LATENCY', arity: -2, flags: [], group: 'server', since: '2.8.13', summary: 'Subcommands for latency monitoring.', complexity: 'Depends on subcommand.',
     subcommands: [
-      withDocs({ name: 'LATEST', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return the latest latency samples for all events.', complexity: 'O(1)', run: latencyLatestCommand, tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'] }),
-      withDocs({ name: 'HISTORY', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Return timestamp-latency samples for the event.', syntax: 'event', complexity: 'O(1)', run: latencyHistoryCommand, tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'] }),
-      withDocs({ name: 'RESET', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Reset latency data for one or more events.', syntax: '[event [event ...]]', complexity: 'O(1)', run: ({ server }, args) => int(server.stats.latency.monitor.reset(args.rest())), tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] }),
-      withDocs({ name: 'HISTOGRAM', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', syntax: '[command [command ...]]', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', run: latencyHistogramCommand, tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'] }),
-      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Show helpful text about the different subcommands.', complexity: 'O(1)', run: latencyHelpCommand },
+      { name: 'LATEST', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'The latest spike of every latency event.', complexity: 'O(1)', tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'], run: latencyLatestCommand },
+      { name: 'HISTORY', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'The recorded spikes of one latency event over time.', complexity: 'O(1)', tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'], run: latencyHistoryCommand,
+        args: [str('event')] },
+      { name: 'RESET', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Forget the recorded spikes of some or all events.', complexity: 'O(1)', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], run: ({ server }, args) => int(server.stats.latency.monitor.reset(args.rest())),
+        args: [str('event').opt.many] },
+      { name: 'HISTOGRAM', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Per-command latency histograms (cumulative).', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'], run: latencyHistogramCommand,
+        args: [str('command').opt.many] },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '2.8.13', summary: 'List the LATENCY subcommands.', complexity: 'O(1)', run: latencyHelpCommand },
     ],
   },
 ];

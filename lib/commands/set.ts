@@ -7,32 +7,52 @@ import { array, bulk, int, NIL, ONE, set, ZERO, type Reply } from '../protocol/r
 import type { Db, Entry } from '../store/keyspace';
 import { SetValue } from '../store/set';
 import type { ArgCursor } from './args';
-import { withDocs } from './docs';
+import { key, str, integer, pattern } from './docs';
+import { keyAt, range, keynum, countedKeys } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
 import type { CommandContext, CommandSpec } from './types';
 
 const SET = ['@set'] as const;
-const ONE_KEY = { first: 1, last: 1, step: 1 };
-const ALL_KEYS = { first: 1, last: -1, step: 1 };
 
 export const setCommands: readonly CommandSpec[] = [
-  withDocs({ name: 'SADD', arity: -3, flags: ['write', 'denyoom', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Add one or more members to a set', syntax: 'key member [member ...]', complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.', acl: SET, run: saddCommand, keyFlags: ['RW', 'insert'] }),
-  withDocs({ name: 'SREM', arity: -3, flags: ['write', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Remove one or more members from a set', syntax: 'key member [member ...]', complexity: 'O(N) where N is the number of members to be removed.', acl: SET, run: sremCommand, keyFlags: ['RW', 'delete'] }),
-  withDocs({ name: 'SCARD', arity: 2, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Get the number of members in a set', syntax: 'key', complexity: 'O(1)', acl: SET, run: scardCommand, keyFlags: ['RO'] }),
-  withDocs({ name: 'SISMEMBER', arity: 3, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Determine if a given value is a member of a set', syntax: 'key member', complexity: 'O(1)', acl: SET, run: sismemberCommand, keyFlags: ['RO'] }),
-  { name: 'SMISMEMBER', arity: -3, flags: ['readonly', 'fast'], keys: ONE_KEY, group: 'set', since: '6.2.0', summary: 'Returns the membership associated with the given elements for a set', syntax: 'key member [member ...]', complexity: 'O(N) where N is the number of elements being checked for membership', acl: SET, run: smismemberCommand },
-  withDocs({ name: 'SMEMBERS', arity: 2, flags: ['readonly'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Get all the members in a set', syntax: 'key', complexity: 'O(N) where N is the set cardinality.', acl: SET, run: smembersCommand, tips: ['nondeterministic_output_order'] }),
-  withDocs({ name: 'SRANDMEMBER', arity: -2, flags: ['readonly'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Get one or multiple random members from a set', syntax: 'key [count]', complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.', acl: SET, run: srandmemberCommand, tips: ['nondeterministic_output'] }),
-  withDocs({ name: 'SPOP', arity: -2, flags: ['write', 'fast'], keys: ONE_KEY, group: 'set', since: '1.0.0', summary: 'Remove and return one or multiple random members from a set', syntax: 'key [count]', complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.', acl: SET, run: spopCommand, keyFlags: ['RW', 'access', 'delete'], tips: ['nondeterministic_output'] }),
-  { name: 'SMOVE', arity: 4, flags: ['write', 'fast'], keys: { first: 1, last: 2, step: 1 }, group: 'set', since: '1.0.0', summary: 'Move a member from one set to another', syntax: 'source destination member', complexity: 'O(1)', acl: SET, run: smoveCommand },
-  withDocs({ name: 'SINTER', arity: -2, flags: ['readonly'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Intersect multiple sets', syntax: 'key [key ...]', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sinterCommand, tips: ['nondeterministic_output_order'] }),
-  { name: 'SINTERCARD', arity: -3, flags: ['readonly', 'movablekeys'], group: 'set', since: '7.0.0', summary: 'Intersect multiple sets and return the cardinality of the result', syntax: 'numkeys key [key ...] [LIMIT limit]', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sintercardCommand },
-  { name: 'SINTERSTORE', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Intersect multiple sets and store the resulting set in a key', syntax: 'destination key [key ...]', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sinterstoreCommand },
-  withDocs({ name: 'SUNION', arity: -2, flags: ['readonly'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Add multiple sets', syntax: 'key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffCommand(ctx, args, 'union'), tips: ['nondeterministic_output_order'] }),
-  { name: 'SUNIONSTORE', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Add multiple sets and store the resulting set in a key', syntax: 'destination key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffStoreCommand(ctx, args, 'union') },
-  withDocs({ name: 'SDIFF', arity: -2, flags: ['readonly'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Subtract multiple sets', syntax: 'key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffCommand(ctx, args, 'diff'), tips: ['nondeterministic_output_order'] }),
-  { name: 'SDIFFSTORE', arity: -3, flags: ['write', 'denyoom'], keys: ALL_KEYS, group: 'set', since: '1.0.0', summary: 'Subtract multiple sets and store the resulting set in a key', syntax: 'destination key [key ...]', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffStoreCommand(ctx, args, 'diff') },
-  withDocs({ name: 'SSCAN', arity: -3, flags: ['readonly'], keys: ONE_KEY, group: 'set', since: '2.8.0', summary: 'Incrementally iterate Set elements', syntax: 'key cursor [MATCH pattern] [COUNT count]', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: SET, run: sscanCommand, tips: ['nondeterministic_output'] }),
+  { name: 'SADD', arity: -3, flags: ['write', 'denyoom', 'fast'], group: 'set', since: '1.0.0', summary: 'Add members to a set.', complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.', acl: SET, run: saddCommand,
+    keySpecs: [keyAt(1, 'RW insert')], args: [key('key'), str('member').many],
+    history: [['2.4.0', 'Takes several members.']] },
+  { name: 'SREM', arity: -3, flags: ['write', 'fast'], group: 'set', since: '1.0.0', summary: 'Remove members from a set.', complexity: 'O(N) where N is the number of members to be removed.', acl: SET, run: sremCommand,
+    keySpecs: [keyAt(1, 'RW delete')], args: [key('key'), str('member').many],
+    history: [['2.4.0', 'Takes several members.']] },
+  { name: 'SCARD', arity: 2, flags: ['readonly', 'fast'], group: 'set', since: '1.0.0', summary: 'Count the members of a set.', complexity: 'O(1)', acl: SET, run: scardCommand,
+    keySpecs: [keyAt(1, 'RO')], args: [key('key')] },
+  { name: 'SISMEMBER', arity: 3, flags: ['readonly', 'fast'], group: 'set', since: '1.0.0', summary: 'Whether a value belongs to a set.', complexity: 'O(1)', acl: SET, run: sismemberCommand,
+    keySpecs: [keyAt(1, 'RO')], args: [key('key'), str('member')] },
+  { name: 'SMISMEMBER', arity: -3, flags: ['readonly', 'fast'], group: 'set', since: '6.2.0', summary: 'Whether each of several values belongs to a set.', complexity: 'O(N) where N is the number of elements being checked for membership', acl: SET, run: smismemberCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), str('member').many] },
+  { name: 'SMEMBERS', arity: 2, flags: ['readonly'], group: 'set', since: '1.0.0', summary: 'Every member of a set.', complexity: 'O(N) where N is the set cardinality.', acl: SET, tips: ['nondeterministic_output_order'], run: smembersCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key')] },
+  { name: 'SRANDMEMBER', arity: -2, flags: ['readonly'], group: 'set', since: '1.0.0', summary: 'Members of a set picked at random, without removing them.', complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.', acl: SET, tips: ['nondeterministic_output'], run: srandmemberCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), integer('count').opt.since('2.6.0')],
+    history: [['2.6.0', 'count asks for several members.']] },
+  { name: 'SPOP', arity: -2, flags: ['write', 'fast'], group: 'set', since: '1.0.0', summary: 'Remove members picked at random from a set and return them.', complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.', acl: SET, tips: ['nondeterministic_output'], run: spopCommand,
+    keySpecs: [keyAt(1, 'RW access delete')], args: [key('key'), integer('count').opt.since('3.2.0')],
+    history: [['3.2.0', 'count asks for several members.']] },
+  { name: 'SMOVE', arity: 4, flags: ['write', 'fast'], group: 'set', since: '1.0.0', summary: 'Move a member from one set to another.', complexity: 'O(1)', acl: SET, run: smoveCommand,
+    keySpecs: [keyAt(1, 'RW access delete'), keyAt(2, 'RW insert')], args: [key('source'), key('destination', 1), str('member')] },
+  { name: 'SINTER', arity: -2, flags: ['readonly'], group: 'set', since: '1.0.0', summary: 'Members common to all the given sets.', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, tips: ['nondeterministic_output_order'], run: sinterCommand,
+    keySpecs: [keyAt(1, 'RO access', range(-1))], args: [key('key').many] },
+  { name: 'SINTERCARD', arity: -3, flags: ['readonly'], group: 'set', since: '7.0.0', summary: 'How many members all the given sets share.', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sintercardCommand,
+    keySpecs: [keyAt(1, 'RO access', keynum())], getKeys: countedKeys(0, 1, 2), args: [integer('numkeys'), key('key').many, integer('limit', 'LIMIT').opt] },
+  { name: 'SINTERSTORE', arity: -3, flags: ['write', 'denyoom'], group: 'set', since: '1.0.0', summary: 'Store the members common to the given sets in a destination key.', complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.', acl: SET, run: sinterstoreCommand,
+    keySpecs: [keyAt(1, 'RW update'), keyAt(2, 'RO access', range(-1))], args: [key('destination'), key('key', 1).many] },
+  { name: 'SUNION', arity: -2, flags: ['readonly'], group: 'set', since: '1.0.0', summary: 'Members of any of the given sets.', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, tips: ['nondeterministic_output_order'], run: (ctx, args) => sunionDiffCommand(ctx, args, 'union'),
+    keySpecs: [keyAt(1, 'RO access', range(-1))], args: [key('key').many] },
+  { name: 'SUNIONSTORE', arity: -3, flags: ['write', 'denyoom'], group: 'set', since: '1.0.0', summary: 'Store the members of any of the given sets in a destination key.', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffStoreCommand(ctx, args, 'union'),
+    keySpecs: [keyAt(1, 'OW update'), keyAt(2, 'RO access', range(-1))], args: [key('destination'), key('key', 1).many] },
+  { name: 'SDIFF', arity: -2, flags: ['readonly'], group: 'set', since: '1.0.0', summary: 'Members of the first set that no other given set has.', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, tips: ['nondeterministic_output_order'], run: (ctx, args) => sunionDiffCommand(ctx, args, 'diff'),
+    keySpecs: [keyAt(1, 'RO access', range(-1))], args: [key('key').many] },
+  { name: 'SDIFFSTORE', arity: -3, flags: ['write', 'denyoom'], group: 'set', since: '1.0.0', summary: 'Store the members of the first set that no other given set has in a destination key.', complexity: 'O(N) where N is the total number of elements in all given sets.', acl: SET, run: (ctx, args) => sunionDiffStoreCommand(ctx, args, 'diff'),
+    keySpecs: [keyAt(1, 'OW update'), keyAt(2, 'RO access', range(-1))], args: [key('destination'), key('key', 1).many] },
+  { name: 'SSCAN', arity: -3, flags: ['readonly'], group: 'set', since: '2.8.0', summary: 'Walk the members of a set a cursor step at a time.', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..', acl: SET, tips: ['nondeterministic_output'], run: sscanCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key'), integer('cursor'), pattern('pattern', 'MATCH').opt, integer('count', 'COUNT').opt] },
 ];
 
 const ERR_COUNT_NOT_POSITIVE = 'ERR value is out of range, must be positive';

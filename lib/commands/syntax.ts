@@ -1,7 +1,8 @@
 /**
- * A command's usage line (`key value [NX | XX] [EX seconds | PX milliseconds]`) turned into the argument tree
- * COMMAND DOCS replies with (redisCommandArg in server.h: name, type, token, flags, nested arguments). The grammar:
- * words, `[ ... ]` optional, `( ... )` and `< ... >` grouping, `a | b` one of, `x [x ...]` (or `x ...`) repeated.
+ * A command's usage line (`key value [NX | XX] [EX seconds | PX milliseconds]`) turned into a guess at the argument
+ * tree COMMAND DOCS replies with, for rows that give a `syntax` instead of declaring `args` (docs.ts), which a line
+ * cannot always match (oneof names, `since` per argument). The grammar: words, `[ ... ]` optional, `( ... )` and
+ * `< ... >` grouping, `a | b` one of, `x [x ...]` (or `x ...`) repeated.
  */
 
 export type ArgType = 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';

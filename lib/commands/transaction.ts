@@ -6,6 +6,8 @@ import { array, NIL_ARRAY, OK, type Reply } from '../protocol/reply';
 import { call } from './index';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec } from './types';
 import type { ArgCursor } from './args';
+import { key } from './docs';
+import { keyAt, range } from './keyspecs';
 
 const TX = ['@transaction'] as const;
 
@@ -13,7 +15,8 @@ export const transactionCommands: readonly CommandSpec[] = [
   { name: 'MULTI', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], group: 'transactions', since: '1.2.0', summary: 'Start a transaction.', complexity: 'O(1)', acl: TX, run: multiCommand },
   { name: 'EXEC', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'], group: 'transactions', since: '1.2.0', summary: 'Run all commands queued since MULTI.', complexity: 'Depends on commands in the transaction', acl: TX, run: execCommand },
   { name: 'DISCARD', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], group: 'transactions', since: '2.0.0', summary: 'Drop the commands queued since MULTI.', complexity: 'O(N), when N is the number of queued commands', acl: TX, run: discardCommand },
-  { name: 'WATCH', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], keys: { first: 1, last: -1, step: 1 }, group: 'transactions', since: '2.2.0', summary: 'Make the next EXEC fail if any of these keys changes first.', syntax: 'key [key ...]', complexity: 'O(1) for every key', acl: TX, run: watchCommand },
+  { name: 'WATCH', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], group: 'transactions', since: '2.2.0', summary: 'Make the next EXEC fail if any of these keys changes first.', complexity: 'O(1) for every key', acl: TX, run: watchCommand,
+    keySpecs: [keyAt(1, 'RO', range(-1))], args: [key('key').many] },
   { name: 'UNWATCH', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], group: 'transactions', since: '2.2.0', summary: 'Forget all watched keys.', complexity: 'O(1)', acl: TX, run: unwatchCommand },
 ];
 

@@ -7,6 +7,7 @@ import type { Db } from '../store/keyspace';
 import type { ArgCursor } from './args';
 import type { Server } from '../server/server';
 import type { Client } from '../server/client';
+import type { Arg } from './docs';
 
 /** Redis's command flags (CMD_* in server.h), spelled as COMMAND INFO prints them. */
 export type CommandFlag =
@@ -15,11 +16,58 @@ export type CommandFlag =
   | 'only_sentinel' | 'no_mandatory_keys' | 'protected' | 'no_async_loading' | 'no_multi' | 'movablekeys'
   | 'allow_busy';
 
-/** Where the keys are in argv (the legacy first/last/step triple of COMMAND INFO). */
+/** A key spec's flags (CMD_KEY_* in server.h), spelled as COMMAND INFO prints them. */
+export type KeyFlag =
+  | 'RO' | 'RW' | 'OW' | 'RM' | 'access' | 'update' | 'insert' | 'delete' | 'not_key' | 'incomplete' | 'variable_flags';
+
+/**
+ * Where some of a command's keys are (keySpec in server.h): the search begins at an argument index or after a
+ * keyword, then takes a range of arguments or a run whose length an argument gives. Built with keyAt() (keyspecs.ts).
+ */
 export interface KeySpec {
+  flags: readonly KeyFlag[];
+  notes?: string;
+  begin:
+    | { type: 'index'; pos: number }
+    | { type: 'keyword'; keyword: string; startfrom: number }
+    | { type: 'unknown' };
+  find:
+    | { type: 'range'; lastkey: number; step: number; limit: number }
+    | { type: 'keynum'; keynumidx: number; firstkey: number; step: number }
+    | { type: 'unknown' };
+}
+
+/** A key found in an argv (keyReference in server.h): its index and how the command uses it. */
+export interface KeyRef {
+  pos: number;
+  flags: readonly KeyFlag[];
+}
+
+/** The legacy first/last/step triple: shorthand for one range key spec (see keySpecs). */
+export interface KeyRange {
   first: number;
   last: number; // -1: the last argument; -2: the one before it
   step: number;
+}
+
+/** COMMAND DOCS argument types (redisCommandArgType in server.h). */
+export type ArgType = 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
+
+/** One argument of a command as COMMAND DOCS describes it (redisCommandArg). */
+export interface ArgSpec {
+  name: string;
+  type: ArgType;
+  /** For a key: the index of the key spec that finds it. */
+  keySpecIndex?: number;
+  token?: string;
+  since?: string;
+  deprecatedSince?: string;
+  optional?: boolean;
+  multiple?: boolean;
+  /** A repeated argument repeats its token too (`GET pattern [GET pattern ...]`). */
+  multipleToken?: boolean;
+  /** The choices of a oneof, the parts of a block. */
+  arguments?: readonly ArgSpec[];
 }
 
 export interface CommandSpec {
@@ -28,14 +76,29 @@ export interface CommandSpec {
   /** Counts the command name; -N means "at least N" (a subcommand's arity counts the container too). */
   arity: number;
   flags: readonly CommandFlag[];
-  keys?: KeySpec;
-  /** COMMAND DOCS metadata: group ('string', 'generic', …), version it appeared in, one-line summary, syntax. */
+  /** Where the keys are, as Redis's command JSON declares them; COMMAND INFO's first/last/step follow from them. */
+  keySpecs?: readonly KeySpec[];
+  /** Legacy shorthand for one range spec, flagged `keyFlags` (or RW/update for writes, RO/access for reads). */
+  keys?: KeyRange;
+  keyFlags?: readonly KeyFlag[];
+  /** getkeys_proc: finds the keys (and their flags) when the specs cannot: variable flags, an invalid key count. */
+  getKeys?: (argv: readonly string[]) => KeyRef[];
+  /** COMMAND DOCS metadata: group ('string', 'generic', …), version it appeared in, one-line summary. */
   group: string;
   since: string;
   summary: string;
-  /** Arguments after the name, in the usual syntax: `key value [NX | XX] [GET]`. */
-  syntax?: string;
   complexity?: string;
+  /** The argument tree COMMAND DOCS shows, built with docs.ts's helpers. */
+  args?: readonly Arg[];
+  /** Legacy: a usage line (`key value [NX | XX]`) from which an argument tree is guessed when `args` is absent. */
+  syntax?: string;
+  /** Versions that changed the command, each with a one-line description of the change. */
+  history?: readonly (readonly [version: string, change: string])[];
+  docFlags?: readonly ('deprecated' | 'syscmd')[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+  /** nondeterministic_output, request_policy:…, response_policy:… as in Redis's command JSON files. */
+  tips?: readonly string[];
   /** Extra ACL categories beyond those implied by flags (@string, @keyspace, …). */
   acl?: readonly string[];
   subcommands?: readonly CommandSpec[];

@@ -131,6 +131,31 @@ const helloReply = (fr: Frame) => {
 const configValueShape = (fr: Frame) =>
   fr.items?.length === 2 ? `*2\r\n${fr.items[0].raw}$V\r\n` : fr.raw;
 
+/** Rebuild a frame whose items changed (bulk text or nested items), recounting lengths. */
+const rebuild = (fr: Frame): string => {
+  if (fr.items) return `${fr.type}${fr.type === '%' ? fr.items.length / 2 : fr.items.length}\r\n${fr.items.map(rebuild).join('')}`;
+  return fr.raw;
+};
+const bulkFrame = (text: string): Frame => ({ type: '$', text, raw: `$${text.length}\r\n${text}\r\n` });
+
+/**
+ * COMMAND DOCS: the summary, complexity and history descriptions are toyredis's own words; everything else
+ * (since, group, doc flags, history versions, argument trees) must be Redis's. Walks the docs map of each command.
+ */
+const docsProse = (fr: Frame): string => {
+  const doc = (d: Frame): void => {
+    const items = d.items ?? [];
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const [name, value] = [items[i].text, items[i + 1]];
+      if (name === 'summary' || name === 'complexity') items[i + 1] = bulkFrame(`<${name}>`);
+      if (name === 'history') for (const h of value.items ?? []) h.items![1] = bulkFrame('<change>');
+      if (name === 'subcommands') for (let j = 1; j < (value.items ?? []).length; j += 2) doc(value.items![j]);
+    }
+  };
+  for (let i = 1; i < (fr.items ?? []).length; i += 2) doc(fr.items![i]);
+  return rebuild(fr);
+};
+
 // ---- the rows ----
 
 const big = (n: number, c = 'a') => c.repeat(n);
@@ -377,11 +402,18 @@ const rows: Row[] = [
   ...['ping echo select hello', 'getex getdel incr incrbyfloat mget mset msetnx', 'append getrange setrange strlen lcs',
     'del exists type expire ttl keys scan', 'dbsize flushdb flushall config|get info', 'multi exec watch'].map((names) =>
     row(['COMMAND', 'INFO', ...names.split(' ')])),
-  row(['COMMAND', 'DOCS', 'get']),
-  row(['COMMAND', 'DOCS', 'set']),
+  loose(onReply(0, docsProse), ['COMMAND', 'DOCS', 'get']),
+  loose(onReply(0, docsProse), ['COMMAND', 'DOCS', 'set', 'getset', 'client|kill', 'nosuch', 'lmpop']),
+  loose(onReply(0, docsProse), ['COMMAND', 'DOCS', 'bitfield', 'bitfield_ro', 'hello', 'replconf', 'sintercard', 'memory|usage']),
+  row(['COMMAND', 'INFO', 'rpoplpush', 'lmove', 'smove', 'sinterstore', 'bitop', 'copy', 'rename', 'lmpop', 'blmpop', 'sintercard']),
+  row(['COMMAND', 'INFO', 'set', 'bitfield', 'getex', 'getset', 'hmset', 'brpoplpush', 'object|encoding']),
   row(['COMMAND', 'GETKEYS', 'SET', 'a', 'b']),
   row(['COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2']),
   row(['COMMAND', 'GETKEYS', 'PING']),
+  row(['COMMAND', 'GETKEYSANDFLAGS', 'SET', 'a', 'b', 'GET'], ['COMMAND', 'GETKEYSANDFLAGS', 'SET', 'a', 'b']),
+  row(['COMMAND', 'GETKEYSANDFLAGS', 'LMOVE', 'a', 'b', 'LEFT', 'RIGHT'], ['COMMAND', 'GETKEYSANDFLAGS', 'BITFIELD', 'k', 'GET', 'u8', '0']),
+  row(['COMMAND', 'GETKEYSANDFLAGS', 'LMPOP', '2', 'a', 'b', 'LEFT'], ['COMMAND', 'GETKEYSANDFLAGS', 'LMPOP', '2x', 'a', 'b', 'LEFT']),
+  row(['COMMAND', 'GETKEYS', 'SINTERCARD', '0', 'a'], ['COMMAND', 'GETKEYS', 'BITOP', 'OR', 'd', 'a', 'b']),
   row(['COMMAND', 'FOO']),
 
   // inline requests, as typed into telnet
