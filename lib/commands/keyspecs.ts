@@ -248,3 +248,23 @@ export function bitfieldKeys(argv: readonly string[]): KeyRef[] {
   }
   return [{ pos: 1, flags: readonly ? ['RO', 'access'] : ['RW', 'access', 'update'] }];
 }
+
+/**
+ * sortGetKeys(): SORT reads its first argument and overwrites the key after its last STORE. Options are skipped
+ * the way Redis skips them (LIMIT takes two values, GET and BY one), so a STORE that is an option's value is not one.
+ */
+export function sortKeys(argv: readonly string[]): KeyRef[] {
+  const keys: KeyRef[] = [{ pos: 1, flags: ['RO', 'access'] }];
+  let store = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = cstring(argv[i]);
+    if (opt === 'limit') i += 2;
+    else if (opt === 'store' && i + 1 < argv.length) store = i + 1; // the last STORE wins, as in SORT itself
+    else if (opt === 'get' || opt === 'by') i += 1;
+  }
+  if (store) keys.push({ pos: store, flags: ['OW', 'update'] });
+  return keys;
+}
+
+/** sortROGetKeys(): SORT_RO only ever reads its first argument. */
+export const sortRoKeys = (): KeyRef[] => [{ pos: 1, flags: ['RO', 'access'] }];

@@ -1,7 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commandTable } from '../../lib/commands';
-import { afterKeyword, countedKeys, getKeysFromCommand, keyAt, keynum, keySpecsOf, legacyRange, range, setKeys } from '../../lib/commands/keyspecs';
+import {
+  afterKeyword, countedKeys, getKeysFromCommand, keyAt, keynum, keySpecsOf, legacyRange, range, setKeys, sortKeys, UNKNOWN,
+} from '../../lib/commands/keyspecs';
 import { block, integer, key, oneof, str, tok } from '../../lib/commands/docs';
 import type { ArgSpec, Command, CommandSpec } from '../../lib/commands/types';
 import { startInProcess, type InProcess } from '../helpers/inprocess';
@@ -262,6 +264,14 @@ test('key specs: keyword searches, limits, key counts and getkeys callbacks', ()
   assert.equal(keysOf(set, ['SET', 'k', 'v', 'xx', 'get']), ['k:RW,access,update']);
   assert.equal(keysOf(set, ['SET', 'k', 'v', 'get\0x']), ['k:RW,access,update']); // compared as a C string
   assert.equal(keysOf(set, ['SET', 'k', 'get']), ['k:OW,update']); // GET counts from the third argument on
+  // SORT's BY/GET/STORE keys cannot be found from positions: unknown specs, so the callback decides
+  const sort = row({
+    keySpecs: [keyAt(1, 'RO access'), keyAt(UNKNOWN, 'RO access', UNKNOWN, 'BY/GET'), keyAt(UNKNOWN, 'OW update', UNKNOWN, 'STORE')],
+    getKeys: sortKeys,
+  });
+  assert.equal(legacyRange(sort), { first: 1, last: 1, step: 1, movable: true });
+  assert.equal(keysOf(sort, ['SORT', 'k', 'BY', 'w_*', 'STORE', 'd1', 'LIMIT', '0', '1', 'store', 'd2']), ['k:RO,access', 'd2:OW,update']);
+  assert.equal(keysOf(sort, ['SORT', 'k', 'GET', 'STORE', 'LIMIT', 'STORE', 'x', 'STORE']), ['k:RO,access']); // option values, a dangling STORE
 });
 
 test('argument trees: helpers build the redisCommandArg shapes, modifiers copy', () => {
