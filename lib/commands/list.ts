@@ -9,9 +9,8 @@ import {
 } from '../protocol/reply';
 import { List } from '../store/list';
 import type { Db } from '../store/keyspace';
-import { parseLongDouble } from '../store/long-double';
-import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
-import { blockForKeys, type KeyWaiter } from '../server/blocking';
+import { INT64_MIN, parseInteger } from '../store/numbers';
+import { blockForKeys, blockTimeoutArg, mayBlock, type KeyWaiter } from '../server/blocking';
 import type { ArgCursor } from './args';
 import { key, str, integer, dbl, tok, oneof } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
@@ -394,46 +393,6 @@ function moveOne(db: Db, src: string, source: List, dst: string, target: List | 
 
 // ---- blocking variants ----
 
-/**
- * getTimeoutFromObjectOrReply() in seconds: a long double times 1000 rounded up (ceill), as a C long long, added
- * to now. A value that does not fit wraps to LLONG_MIN, so "inf" and 1e400 are "negative" as in Redis. 0 waits
- * forever; so does -0.0001, whose ceiling is 0.
- */
-function timeoutArg(ctx: CommandContext, text: string): number {
-  const v = parseLongDouble(text);
-  if (v === null) return fail('ERR timeout is not a float or out of range');
-  const ms = v.kind === 'inf' ? null : millisecondsCeil(v.neg, v.mant, v.exp);
-  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail('ERR timeout is negative');
-  if (ms === 0n) return 0;
-  const deadline = ms! + BigInt(ctx.server.clock.now());
-  // Past the int64 range the deadline wraps negative in Redis, and its timeout table (unsigned) never reaches
-  // it: the client waits until it is served.
-  return deadline > INT64_MAX ? 0 : Number(deadline);
-}
-
-/**
- * ceill(x * 1000.0L) for x = ±mant × 2^exp, as the x87 computes it: the product rounded to a 64-bit significand
- * (ties to even), then rounded up to an integer.
- */
-function millisecondsCeil(neg: boolean, mant: bigint, exp: number): bigint {
-  let m = mant * 1000n, e = exp;
-  const bits = m === 0n ? 0 : m.toString(2).length;
-  if (bits > 64) {
-    const shift = BigInt(bits - 64);
-    const q = m >> shift, rest = m - (q << shift), half = 1n << (shift - 1n);
-    m = rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
-    e += bits - 64;
-  }
-  if (e >= 0) return neg ? -(m << BigInt(e)) : m << BigInt(e);
-  const d = 1n << BigInt(-e);
-  return neg ? -(m / d) : (m + d - 1n) / d;
-}
-
-/** Redis lets a client block only outside MULTI (and scripts); anything else answers as if timed out. */
-function mayBlock(ctx: CommandContext): boolean {
-  return ctx.client.mode === 'normal' && !ctx.client.isMaster;
-}
-
 // BLPOP key [key ...] timeout / BRPOP key [key ...] timeout
 function bpopCommand(ctx: CommandContext, where: End): Reply | Deferred {
   const argv = ctx.argv;
@@ -445,7 +404,7 @@ function bpopCommand(ctx: CommandContext, where: End): Reply | Deferred {
  * -1 for BLPOP/BRPOP (reply [key, element]) or BLMPOP's count (reply [key, [elements]]).
  */
 function blockingPop(ctx: CommandContext, keys: readonly string[], where: End, timeoutText: string, count: number): Reply | Deferred {
-  const deadline = timeoutArg(ctx, timeoutText);
+  const deadline = blockTimeoutArg(ctx.server, timeoutText);
   const { db } = ctx;
   for (const key of keys) {
     const list = listAt(db, key);
@@ -457,7 +416,7 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: End, t
     ctx.rewrite = [popName(where), key];
     return array([bulk(key), bulk(value)]);
   }
-  if (!mayBlock(ctx)) return NIL_ARRAY;
+  if (!mayBlock(ctx.client)) return NIL_ARRAY;
   const waiter: KeyWaiter = {
     client: ctx.client, db, keys: [...new Set(keys)], type: 'list', deadline, timeoutReply: NIL_ARRAY,
     serve: (key) => servePop(ctx, db, key, where, count),
@@ -481,7 +440,7 @@ function servePop(ctx: CommandContext, db: Db, key: string, where: End, count: n
 // BRPOPLPUSH source destination timeout
 function brpoplpushCommand(ctx: CommandContext, args: ArgCursor): Reply | Deferred {
   const src = args.nextKey(), dst = args.nextKey();
-  const deadline = timeoutArg(ctx, args.next());
+  const deadline = blockTimeoutArg(ctx.server, args.next());
   return blmoveGeneric(ctx, src, dst, 'tail', 'head', deadline, true);
 }
 
@@ -489,7 +448,7 @@ function brpoplpushCommand(ctx: CommandContext, args: ArgCursor): Reply | Deferr
 function blmoveCommand(ctx: CommandContext, args: ArgCursor): Reply | Deferred {
   const src = args.nextKey(), dst = args.nextKey();
   const from = endArg(args.next()), to = endArg(args.next());
-  const deadline = timeoutArg(ctx, args.next());
+  const deadline = blockTimeoutArg(ctx.server, args.next());
   return blmoveGeneric(ctx, src, dst, from, to, deadline, false);
 }
 
@@ -502,7 +461,7 @@ function blmoveGeneric(ctx: CommandContext, src: string, dst: string, from: End,
     if (reply.kind === 'bulk') ctx.rewrite = rpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, argv[3], argv[4]];
     return reply;
   }
-  if (!mayBlock(ctx)) return NIL;
+  if (!mayBlock(ctx.client)) return NIL;
   const waiter: KeyWaiter = {
     client: ctx.client, db, keys: [src], type: 'list', deadline, timeoutReply: NIL_ARRAY,
     serve: () => serveMove(ctx, db, src, dst, from, to, rpoplpush),

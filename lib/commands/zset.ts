@@ -8,14 +8,13 @@ import {
   array, bulk, double, EMPTY_ARRAY, formatDouble, int, NIL, NIL_ARRAY, ZERO, type Reply,
 } from '../protocol/reply';
 import type { Db, Entry } from '../store/keyspace';
-import { parseLongDouble } from '../store/long-double';
-import { INT64_MAX, parseDouble, parseInteger } from '../store/numbers';
+import { parseDouble, parseInteger } from '../store/numbers';
 import { SetValue } from '../store/set';
 import {
   scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, ZsetValue, type AddOptions, type LexBound, type LexRange,
   type ScoreRange, type ZNode, type ZsetLimits,
 } from '../store/zset';
-import { blockForKeys, type KeyWaiter } from '../server/blocking';
+import { blockForKeys, blockTimeoutArg, mayBlock, type KeyWaiter } from '../server/blocking';
 import type { ArgCursor } from './args';
 import { withDocs } from './docs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
@@ -564,7 +563,7 @@ function bzpopMinMax(ctx: CommandContext, where: Where): Reply | Deferred {
  * ([key, [[member, score], …]]).
  */
 function blockingPop(ctx: CommandContext, keys: readonly string[], where: Where, timeoutText: string, count: number, mpop: boolean): Reply | Deferred {
-  const deadline = timeoutArg(ctx, timeoutText);
+  const deadline = blockTimeoutArg(ctx.server, timeoutText);
   const { db } = ctx;
   for (const key of keys) {
     const z = getZset(db, key, false);
@@ -574,7 +573,7 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: Where,
     ctx.rewrite = count === -1 ? [popName(where), key] : [popName(where), key, String(n)];
     return reply;
   }
-  if (!mayBlock(ctx)) return NIL_ARRAY;
+  if (!mayBlock(ctx.client)) return NIL_ARRAY;
   const waiter: KeyWaiter = {
     client: ctx.client, db, keys: [...new Set(keys)], type: 'zset', deadline, timeoutReply: NIL_ARRAY,
     serve: (key) => servePop(ctx, db, key, where, count, mpop),
@@ -594,39 +593,6 @@ function servePop(ctx: CommandContext, db: Db, key: string, where: Where, count:
   return reply;
 }
 
-/** Redis lets a client block only outside MULTI (and scripts); anything else answers as if timed out. */
-function mayBlock(ctx: CommandContext): boolean {
-  return ctx.client.mode === 'normal' && !ctx.client.isMaster;
-}
-
-/**
- * getTimeoutFromObjectOrReply() in seconds, the rule BLPOP follows (see list.ts): a long double times 1000
- * rounded up, as a C long long, added to now; 0 waits forever, and a deadline past int64 never comes.
- */
-function timeoutArg(ctx: CommandContext, text: string): number {
-  const v = parseLongDouble(text);
-  if (v === null) return fail('ERR timeout is not a float or out of range');
-  const ms = v.kind === 'inf' ? null : millisecondsCeil(v.neg, v.mant, v.exp);
-  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail('ERR timeout is negative');
-  if (ms === 0n) return 0;
-  const deadline = ms! + BigInt(ctx.server.clock.now());
-  return deadline > INT64_MAX ? 0 : Number(deadline);
-}
-
-/** ceill(x * 1000.0L) for x = ±mant × 2^exp: the product rounded to a 64-bit significand, then up to an integer. */
-function millisecondsCeil(neg: boolean, mant: bigint, exp: number): bigint {
-  let m = mant * 1000n, e = exp;
-  const bits = m === 0n ? 0 : m.toString(2).length;
-  if (bits > 64) {
-    const shift = BigInt(bits - 64);
-    const q = m >> shift, rest = m - (q << shift), half = 1n << (shift - 1n);
-    m = rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
-    e += bits - 64;
-  }
-  if (e >= 0) return neg ? -(m << BigInt(e)) : m << BigInt(e);
-  const d = 1n << BigInt(-e);
-  return neg ? -(m / d) : (m + d - 1n) / d;
-}
 
 // ---- random members ----
 

@@ -6,6 +6,9 @@
  */
 import type { Subscription } from 'xstate';
 import { error, type Reply } from '../protocol/reply';
+import { fail } from '../protocol/errors';
+import { parseLongDouble } from '../store/long-double';
+import { INT64_MAX } from '../store/numbers';
 import type { Db } from '../store/keyspace';
 import { typeName, type TypeName } from '../store/types';
 import type { Client } from './client';
@@ -275,4 +278,43 @@ export function unblockClientOnKeys(server: Server, client: Client, how: 'timeou
 /** How many clients are blocked on keys (INFO's blocked_clients counts these with WAIT's). */
 export function blockedOnKeysCount(server: Server): number {
   return perServer.get(server)?.blockedClients ?? 0;
+}
+
+/**
+ * getTimeoutFromObjectOrReply() in seconds, the rule of BLPOP, BZPOPMIN and friends: a long double times 1000
+ * rounded up (ceill), as a C long long, added to now. A value that does not fit wraps to LLONG_MIN, so "inf" and
+ * 1e400 are "negative" as in Redis. Returns the deadline in ms, 0 to wait forever (so does -0.0001, whose
+ * ceiling is 0); a deadline past int64 wraps negative in Redis and its timeout table never reaches it: forever too.
+ */
+export function blockTimeoutArg(server: Server, text: string): number {
+  const v = parseLongDouble(text);
+  if (v === null) return fail('ERR timeout is not a float or out of range');
+  const ms = v.kind === 'inf' ? null : millisecondsCeil(v.neg, v.mant, v.exp);
+  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail('ERR timeout is negative');
+  if (ms === 0n) return 0;
+  const deadline = ms! + BigInt(server.clock.now());
+  return deadline > INT64_MAX ? 0 : Number(deadline);
+}
+
+/**
+ * ceill(x * 1000.0L) for x = ±mant × 2^exp, as the x87 computes it: the product rounded to a 64-bit significand
+ * (ties to even), then rounded up to an integer.
+ */
+function millisecondsCeil(neg: boolean, mant: bigint, exp: number): bigint {
+  let m = mant * 1000n, e = exp;
+  const bits = m === 0n ? 0 : m.toString(2).length;
+  if (bits > 64) {
+    const shift = BigInt(bits - 64);
+    const q = m >> shift, rest = m - (q << shift), half = 1n << (shift - 1n);
+    m = rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
+    e += bits - 64;
+  }
+  if (e >= 0) return neg ? -(m << BigInt(e)) : m << BigInt(e);
+  const d = 1n << BigInt(-e);
+  return neg ? -(m / d) : (m + d - 1n) / d;
+}
+
+/** Redis lets a client block only outside MULTI (and scripts, and its master's stream); else it answers as if timed out. */
+export function mayBlock(client: Client): boolean {
+  return client.mode === 'normal' && !client.isMaster;
 }
