@@ -476,10 +476,12 @@ const differential: string[][] = [
   ['ZADD', 'mixed', '1', 'a', '2', 'b', '3', 'c', '0', 'x', '0', 'y'], ['ZLEXCOUNT', 'mixed', '[b', '[c'], ['ZLEXCOUNT', 'mixed', '[x', '[y'],
   ['ZRANGEBYLEX', 'mixed', '[b', '[c'], ['ZADD', 'yx', '1', 'x', '0', 'y'], ['ZREMRANGEBYLEX', 'yx', '[y', '+'],
   ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'], ['ZADD', 'sk', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '0', 'aa', '0', 'ab'],
-  ['ZLEXCOUNT', 'sk', '[aa', '[ab'], ['ZLEXCOUNT', 'sk', '[b', '[c'], ['ZRANGEBYSCORE', 'sk', '(1', '4', 'LIMIT', '2', '5', 'WITHSCORES'],
+  // Lex ranges with bounds over members of different scores are undefined: their result depends on the skip
+  // list's random levels, in Redis as here, so only the unbounded range is compared.
+  ['ZRANGEBYSCORE', 'sk', '(1', '4', 'LIMIT', '2', '5', 'WITHSCORES'],
   ['ZREVRANGEBYSCORE', 'sk', '+inf', '-inf', 'LIMIT', '3', '2'], ['ZRANGEBYLEX', 'sk', '-', '+', 'LIMIT', '1', '2'],
-  ['ZREVRANGEBYLEX', 'sk', '[ab', '-', 'LIMIT', '1', '1'], ['ZRANDMEMBER', 'sk', '100', 'WITHSCORES'], ['ZRANGE', 'sk', '1', '3', 'REV'],
-  ['ZREMRANGEBYLEX', 'sk', '[aa', '[ab'], ['ZREMRANGEBYRANK', 'sk', '1', '1'], ['ZRANGE', 'sk', '0', '-1', 'WITHSCORES'],
+  ['ZRANDMEMBER', 'sk', '100', 'WITHSCORES'], ['ZRANGE', 'sk', '1', '3', 'REV'],
+  ['ZREM', 'sk', 'aa', 'ab'], ['ZREMRANGEBYRANK', 'sk', '1', '1'], ['ZRANGE', 'sk', '0', '-1', 'WITHSCORES'],
   ['ZUNIONSTORE', 'sk2', '2', 'sk', 'mixed'], ['OBJECT', 'ENCODING', 'sk2'], ['ZRANGE', 'sk2', '0', '-1', 'WITHSCORES'],
   ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
   ['HELLO', '3'], ['ZRANGE', 'u1', '0', '-1', 'WITHSCORES'], ['ZSCORE', 'u1', 'a'], ['ZMSCORE', 'u1', 'a', 'nope'], ['ZUNION', '2', 'u1', 'u2', 'WITHSCORES'],
