@@ -26,6 +26,8 @@ import { handleClientsBlockedOnKeys } from '../server/blocking';
 import { setCommands } from './set';
 import { hashCommands } from './hash';
 import { zsetCommands } from './zset';
+import { sortCommands } from './sort';
+import { dumpCommands } from './dump';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -97,6 +99,8 @@ export const commandTable = new CommandTable([
   ...hashCommands,
   ...zsetCommands,
   ...listCommands,
+  ...sortCommands,
+  ...dumpCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);

@@ -58,6 +58,15 @@ function entry(s: string): Buffer {
   return Buffer.concat([head, Buffer.from(s, 'latin1')]);
 }
 
+/** The bytes lpAppend grows a listpack by for `s`: its entry and backlen (how a quicklist node's size is tracked). */
+export function listpackEntrySize(s: string): number {
+  const n = entry(s).length;
+  return n + backlen(n).length;
+}
+
+/** An empty listpack's bytes: the 6-byte header and the end byte. */
+export const LISTPACK_EMPTY_SIZE = 7;
+
 /**
  * A listpack holding `items` in order: total bytes u32 LE, element count u16 LE (65535 when it does not fit),
  * each entry followed by its backlen, then 0xFF.

@@ -92,12 +92,13 @@ function buildHash(fields: readonly (readonly [string, string])[]): HashValue {
   return h;
 }
 
-function build(v: Parsed): Value | undefined {
+/** A parsed collection as the keyspace holds it (RESTORE builds with this too); undefined for a type not held yet. */
+export function build(v: Parsed): Value | undefined {
   const make = builders[v.type] as ((v: Parsed) => Value) | undefined;
   return make?.(v);
 }
 
-function isEmpty(v: Parsed): boolean {
+export function isEmpty(v: Parsed): boolean {
   switch (v.type) {
     case 'list':
       return v.items.length === 0;

@@ -5,7 +5,9 @@
  * inside a list of a million elements. Loading items into a keyspace is load.ts; writing is write.ts.
  */
 import { Parser, sequenceOf } from 'arcsecond';
-import { byFirstByte, bytesOf, DEFAULT_LIMITS, malformed, needBytes, succeed, type ByteParser, type State } from '../protocol/bytes';
+import {
+  byFirstByte, bytesOf, DEFAULT_LIMITS, malformed, needBytes, runAt, succeed, viewOf, type ByteParser, type State,
+} from '../protocol/bytes';
 import { FrameDecoder, NEED_MORE, ProtocolError } from '../protocol/decoder';
 import { update as crcUpdate } from './crc64';
 import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, packedString, type PackedValue } from './encodings';
@@ -474,6 +476,35 @@ function* valueOf(type: number): Program<RdbValue> {
     }
     default:
       throw new RdbError(`Unknown RDB encoding type ${type}`);
+  }
+}
+
+/**
+ * One value of RDB type `type` from the start of `buf`, as DUMP's payload carries it after its type byte
+ * (rdbLoadObject over a buffer). Bytes after the value are left alone; a value that runs past the end, or that
+ * does not decode, throws RdbError. Returns the value and where it ended.
+ */
+export function parseValue(type: number, buf: Buffer): { value: RdbValue; end: number } {
+  if (!isObjectType(type)) throw new RdbError(`Unknown RDB encoding type ${type}`);
+  const view = viewOf(buf);
+  let index = 0;
+  const run = <T>(p: ByteParser<T>): T => {
+    const st = runAt(p, view, index, DEFAULT_LIMITS);
+    if (st.isError) {
+      throw new RdbError(st.error.kind === 'incomplete' ? 'Unexpected EOF reading the value' : st.error.message, index);
+    }
+    index = st.index;
+    return st.result;
+  };
+  try {
+    if (type === op.RDB_TYPE_STRING) return { value: run(rdbString), end: index };
+    const program = valueOf(type);
+    for (let step = program.next(); ; ) {
+      if (step.done) return { value: step.value, end: index };
+      step = program.next(run(step.value));
+    }
+  } catch (e) {
+    throw asRdbError(e, index);
   }
 }
 

@@ -9,7 +9,7 @@ import { intsetBlob, type SetValue } from '../store/set';
 import type { HashValue } from '../store/hash';
 import type { ZsetValue } from '../store/zset';
 import { formatDouble } from '../protocol/reply';
-import { encodeListpack } from './listpack';
+import { encodeListpack, listpackEntrySize, LISTPACK_EMPTY_SIZE } from './listpack';
 import { NO_EXPIRY } from '../store/keyspace';
 import type { TypeName, Value } from '../store/types';
 import type { List } from '../store/list';
@@ -151,6 +151,14 @@ class ChunkWriter {
     this.latin1(s);
   }
 
+  /** rdbSaveLzfBlob: bytes already LZF-compressed (a compressed quicklist node), with their raw length. */
+  lzfBlob(packed: Buffer, rawLength: number): void {
+    this.u8((op.RDB_ENCVAL << 6) | op.RDB_ENC_LZF);
+    this.length(packed.length);
+    this.length(rawLength);
+    this.bytes(packed);
+  }
+
   private int(v: number): void {
     this.room(5);
     const b = this.cur;
@@ -268,6 +276,93 @@ function writeList(w: ChunkWriter, list: List, compress: boolean): void {
   const n = list.length;
   w.length(n);
   for (let i = 0; i < n; i++) w.string(list.at(i)!, compress);
+}
+
+/** list-max-listpack-size and list-compress-depth: how a quicklist cuts and compresses its nodes. */
+export interface QuicklistShape {
+  fill: number;
+  compressDepth: number;
+}
+
+/** What DUMP's encoding follows: rdbcompression and the quicklist settings. */
+export interface ObjectOptions {
+  compression: boolean;
+  quicklist: QuicklistShape;
+}
+
+/**
+ * One value as DUMP carries it (rdbSaveObjectType + rdbSaveObject): the type byte, then the value in the encodings
+ * 7.0 writes. Lists are written as 7.0 holds them, a quicklist of listpack nodes (type 18), not the plain type 1
+ * of RDB files: a payload compares equal to Redis's own. The nodes are cut where tail pushes would cut them, the
+ * shape of any list that fits in one node whatever its history; a longer list built otherwise may be cut elsewhere
+ * in Redis, which loads either shape.
+ */
+export function encodeObject(value: Value, opts: ObjectOptions): Buffer {
+  const w = new ChunkWriter(DEFAULT_CHUNK);
+  if (typeof value !== 'string' && value.type === 'list') {
+    w.u8(op.RDB_TYPE_LIST_QUICKLIST_2);
+    writeQuicklist(w, value as List, opts.quicklist, opts.compression);
+  } else {
+    const encoder = encoderOf(value);
+    w.u8(typeof encoder.rdbType === 'number' ? encoder.rdbType : encoder.rdbType(value));
+    encoder.write(w, value, opts.compression);
+  }
+  return Buffer.concat(w.take());
+}
+
+// quicklist.c: the node size limits for fill -1..-5, the hard cap for count-limited nodes, the per-entry
+// overestimate, and when a node is worth compressing.
+const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
+const SIZE_ESTIMATE_OVERHEAD = 8;
+const MIN_COMPRESS_BYTES = 48;
+const MIN_COMPRESS_IMPROVE = 8;
+const FILL_MAX = 32767;
+
+/** _quicklistNodeAllowInsert(): may a node of `bytes` and `count` entries take one more of `size` bytes? */
+function nodeAllowsInsert(bytes: number, count: number, fill: number, size: number): boolean {
+  const grown = bytes + size + SIZE_ESTIMATE_OVERHEAD;
+  if (fill < 0 && grown <= OPTIMIZATION_LEVEL[-fill - 1]) return true;
+  if (grown > SIZE_SAFETY_LIMIT) return false;
+  return count < fill;
+}
+
+/** The elements of each node, as quicklistPushTail() fills them one element at a time. */
+function quicklistNodes(list: List, fill: number): string[][] {
+  fill = Math.max(-5, Math.min(FILL_MAX, fill)); // quicklistSetFill's clamp
+  const nodes: string[][] = [];
+  let node: string[] | null = null;
+  let bytes = 0;
+  for (let i = 0; i < list.length; i++) {
+    const item = list.at(i)!;
+    if (node === null || !nodeAllowsInsert(bytes, node.length, fill, item.length)) {
+      nodes.push((node = []));
+      bytes = LISTPACK_EMPTY_SIZE;
+    }
+    node.push(item);
+    bytes += listpackEntrySize(item);
+  }
+  return nodes;
+}
+
+/**
+ * RDB_TYPE_LIST_QUICKLIST_2: the node count, then each node's container (packed) and listpack. With a compress
+ * depth, the nodes past that many from either end are held LZF-compressed (when that saves enough) and written
+ * as such whatever rdbcompression says; the others are strings like any.
+ */
+function writeQuicklist(w: ChunkWriter, list: List, shape: QuicklistShape, compress: boolean): void {
+  const nodes = quicklistNodes(list, shape.fill);
+  const depth = shape.compressDepth;
+  w.length(nodes.length);
+  nodes.forEach((items, i) => {
+    w.length(op.QUICKLIST_NODE_CONTAINER_PACKED);
+    const lp = encodeListpack(items);
+    if (depth > 0 && i >= depth && i < nodes.length - depth && lp.length >= MIN_COMPRESS_BYTES) {
+      const packed = lzfCompress(lp, lp.length);
+      if (packed && packed.length + MIN_COMPRESS_IMPROVE < lp.length) return w.lzfBlob(packed, lp.length);
+    }
+    w.string(lp.latin1Slice(), compress);
+  });
 }
 
 function writeEntry(w: ChunkWriter, key: string, value: Value, expiresAt: number, compress: boolean): void {
