@@ -16,13 +16,20 @@ import { parseInteger } from '../store/numbers';
 import type { Value } from '../store/types';
 import type { Server } from '../server/server';
 import type { ArgCursor } from './args';
+import { integer, key, str, tok } from './docs';
+import { keyAt } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
 
-const KEY1 = { first: 1, last: 1, step: 1 };
-
 export const dumpCommands: readonly CommandSpec[] = [
-  { name: 'DUMP', arity: 2, flags: ['readonly'], keys: KEY1, group: 'generic', since: '2.6.0', summary: 'Serialize the value at a key in the format RESTORE reads.', syntax: 'key', complexity: 'O(1) to find the key, then O(N*M) to serialize its N elements of average size M.', acl: ['@keyspace'], run: dumpCommand },
-  { name: 'RESTORE', arity: -4, flags: ['write', 'denyoom'], keys: KEY1, group: 'generic', since: '2.6.0', summary: 'Create a key from a value serialized by DUMP.', syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]', complexity: 'O(1) to create the key, then O(N*M) to rebuild its N elements of average size M (O(N*M*log(N)) for a sorted set).', acl: ['@keyspace', '@dangerous'], run: restoreCommand },
+  { name: 'DUMP', arity: 2, flags: ['readonly'], group: 'generic', since: '2.6.0', summary: 'Serialize the value at a key in the format RESTORE reads.', complexity: 'O(1) to find the key, then O(N*M) to serialize its N elements of average size M.', acl: ['@keyspace'], tips: ['nondeterministic_output'], run: dumpCommand,
+    keySpecs: [keyAt(1, 'RO access')], args: [key('key')] },
+  { name: 'RESTORE', arity: -4, flags: ['write', 'denyoom'], group: 'generic', since: '2.6.0', summary: 'Create a key from a value serialized by DUMP.', complexity: 'O(1) to create the key, then O(N*M) to rebuild its N elements of average size M (O(N*M*log(N)) for a sorted set).', acl: ['@keyspace', '@dangerous'], run: restoreCommand,
+    keySpecs: [keyAt(1, 'OW update')],
+    args: [
+      key('key'), integer('ttl'), str('serialized-value'), tok('REPLACE').opt.since('3.0.0'), tok('ABSTTL').opt.since('5.0.0'),
+      integer('seconds', 'IDLETIME').opt.since('5.0.0'), integer('frequency', 'FREQ').opt.since('5.0.0'),
+    ],
+    history: [['3.0.0', 'REPLACE overwrites an existing key.'], ['5.0.0', 'ABSTTL takes the TTL as a unix time in ms.'], ['5.0.0', 'IDLETIME and FREQ set the access data eviction uses.']] },
 ];
 
 /** The footer: the RDB version (2 bytes) and the CRC64 (8 bytes), both little-endian. */

@@ -12,15 +12,30 @@ import { parseInteger } from '../store/numbers';
 import type { SetValue } from '../store/set';
 import { ZsetValue, type ZNode } from '../store/zset';
 import type { ArgCursor } from './args';
+import { Arg, block, integer, key, oneof, tok } from './docs';
+import { keyAt, sortKeys, sortRoKeys, UNKNOWN } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
 
 const SORT_ACL = ['@set', '@sortedset', '@list', '@dangerous'] as const;
-const KEY1 = { first: 1, last: 1, step: 1 };
 const COMPLEXITY = 'O(N+M*log(M)) where N is the number of elements to sort and M the number returned; O(N) when nothing is sorted.';
+// Key spec notes, which COMMAND INFO shows as Redis words them.
+const BY_GET_NOTE = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
+const STORE_NOTE = "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
+const SORTED_KEY = keyAt(1, 'RO access');
+const PATTERN_KEYS = keyAt(UNKNOWN, 'RO access', UNKNOWN, BY_GET_NOTE);
+/** A BY or GET pattern names keys, found by the key spec for patterns. */
+const patternArg = (token: string) => new Arg({ name: 'pattern', type: 'pattern', token, keySpecIndex: 1 });
+const READ_ARGS = [
+  key('key'), patternArg('BY').opt, block('offset_count', integer('offset'), integer('count')).token('LIMIT').opt,
+  patternArg('GET').opt.manyTokens, oneof('order', tok('ASC'), tok('DESC')).opt, tok('ALPHA', 'sorting').opt,
+];
 
 export const sortCommands: readonly CommandSpec[] = [
-  { name: 'SORT', arity: -2, flags: ['write', 'denyoom'], keys: KEY1, group: 'generic', since: '1.0.0', summary: 'Sort the elements of a list, set or sorted set, optionally storing the result.', syntax: 'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]', complexity: COMPLEXITY, acl: SORT_ACL, run: (ctx, args) => sortGeneric(ctx, args, false) },
-  { name: 'SORT_RO', arity: -2, flags: ['readonly'], keys: KEY1, group: 'generic', since: '7.0.0', summary: 'Sort the elements of a list, set or sorted set (the read-only form of SORT).', syntax: 'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]', complexity: COMPLEXITY, acl: SORT_ACL, run: (ctx, args) => sortGeneric(ctx, args, true) },
+  { name: 'SORT', arity: -2, flags: ['write', 'denyoom'], group: 'generic', since: '1.0.0', summary: 'Sort the elements of a list, set or sorted set, optionally storing the result.', complexity: COMPLEXITY, acl: SORT_ACL, run: (ctx, args) => sortGeneric(ctx, args, false),
+    keySpecs: [SORTED_KEY, PATTERN_KEYS, keyAt(UNKNOWN, 'OW update', UNKNOWN, STORE_NOTE)], getKeys: sortKeys,
+    args: [...READ_ARGS, key('destination', 2).token('STORE').opt] },
+  { name: 'SORT_RO', arity: -2, flags: ['readonly'], group: 'generic', since: '7.0.0', summary: 'Sort the elements of a list, set or sorted set (the read-only form of SORT).', complexity: COMPLEXITY, acl: SORT_ACL, run: (ctx, args) => sortGeneric(ctx, args, true),
+    keySpecs: [SORTED_KEY, PATTERN_KEYS], getKeys: sortRoKeys, args: READ_ARGS },
 ];
 
 /** An argument as C's string functions see it (strcasecmp, strchr, strcoll): up to its first NUL byte. */
