@@ -279,12 +279,39 @@ const differential: string[][] = [
   ['RPUSH', 'bad', '1', '1e400'], ['SORT', 'bad'], ['RPUSH', 'bad2', '1e-320'], ['SORT', 'bad2'], ['SORT', 'bad2', 'ALPHA'],
 ];
 
+/**
+ * Lists of 5 to 1000 elements whose ALPHA weights tie often (a few values, some missing), sorted BY them with and
+ * without LIMIT: where Redis's partial quicksort leaves equal elements is only seen with ties.
+ */
+function tiesDifferential(): string[][] {
+  let seed = 12345;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const out: string[][] = [];
+  for (const size of [5, 7, 8, 41, 100, 1000]) {
+    const key = `ties${size}`;
+    const ids = Array.from({ length: size }, (_, i) => `${key}:${i}`);
+    out.push(['RPUSH', key, ...ids]);
+    const weights = ids.flatMap((id) => (random(4) ? [`wt_${id}`, 'abcd'[random(3)]] : []));
+    out.push(['MSET', ...weights]);
+    for (const [start, count] of [[0, 5], [3, 5], [0, 1], [size - 2, 10], [Math.floor(size / 2), 7], [1, size], [0, size]]) {
+      out.push(['SORT', key, 'BY', 'wt_*', 'ALPHA', 'LIMIT', String(start), String(count)]);
+      out.push(['SORT', key, 'BY', 'wt_*', 'ALPHA', 'DESC', 'LIMIT', String(start), String(count)]);
+    }
+    out.push(['SORT', key, 'BY', 'wt_*', 'ALPHA']);
+    out.push(['SORT', key, 'BY', 'wt_*', 'LIMIT', '2', '9']);
+  }
+  return out;
+}
+
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
   const redis = await startRedis();
   const real = await RawConnection.connect(redis.port);
   try {
-    for (const argv of differential) {
+    for (const argv of [...differential, ...tiesDifferential()]) {
       conn.send(...argv);
       real.send(...argv);
       const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
