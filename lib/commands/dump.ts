@@ -1,7 +1,7 @@
 /**
  * DUMP and RESTORE (cluster.c): a value as Redis's serialized payload — its RDB encoding (lib/rdb/write.ts), the
  * RDB version and a CRC64 of both — and back through the RDB reader's value parsers and the loader's builders.
- * The parser validates every payload fully, so sanitize-dump-payload has nothing to add and is not read.
+ * Every payload is validated fully, as Redis does under sanitize-dump-payload yes: that setting is accepted, not read.
  */
 import { ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
 import { bulk, NIL, OK, type Reply } from '../protocol/reply';

@@ -9,7 +9,7 @@ import type { HashValue } from '../store/hash';
 import type { Db } from '../store/keyspace';
 import { List } from '../store/list';
 import { parseInteger } from '../store/numbers';
-import type { SetValue } from '../store/set';
+import { SetValue } from '../store/set';
 import { ZsetValue, type ZNode } from '../store/zset';
 import type { ArgCursor } from './args';
 import { Arg, block, integer, key, oneof, tok } from './docs';
@@ -282,21 +282,21 @@ function sortGeneric(ctx: CommandContext, args: ArgCursor, readonly: boolean): R
   const o = parseOptions(ctx.argv, readonly);
   const entry = db.lookupRead(key);
   const value = entry?.value;
-  if (value !== undefined && (typeof value === 'string' || (value.type !== 'list' && value.type !== 'set' && value.type !== 'zset'))) {
+  if (value !== undefined && !(value instanceof List || value instanceof SetValue || value instanceof ZsetValue)) {
     fail(ERR_WRONGTYPE);
   }
-  const type = value === undefined ? 'list' : (value as List | SetValue | ZsetValue).type;
   // A set has no order of its own: a stored result must not depend on the hash table, so it is sorted as bytes.
-  if (o.dontSort && type === 'set' && o.store !== null) {
+  if (o.dontSort && value instanceof SetValue && o.store !== null) {
     o.dontSort = false;
     o.alpha = true;
     o.by = null;
   }
-  if (value instanceof ZsetValue && value.isListpack) {
-    // Redis converts the sorted set for good (zsetConvert to a skip list): same members, another encoding.
-    entry!.value = ZsetValue.build(value.entries())!;
+  let sortval = value as List | SetValue | ZsetValue | undefined;
+  if (sortval instanceof ZsetValue && sortval.isListpack) {
+    // Redis converts the sorted set for good (zsetConvert to a skip list). The members and scores are the same, so
+    // this is no write, and a snapshot in progress may save either form.
+    sortval = entry!.value = ZsetValue.build(sortval.entries())!;
   }
-  const sortval = entry?.value as List | SetValue | ZsetValue | undefined;
 
   // LIMIT, clamped to the value's size as Redis clamps it
   const size = sortval === undefined ? 0 : sortval instanceof List ? sortval.length : sortval.size;
