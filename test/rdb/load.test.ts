@@ -7,6 +7,7 @@ import { Keyspace, NO_EXPIRY, type Db } from '../../lib/store/keyspace';
 import type { SetValue } from '../../lib/store/set';
 import type { List } from '../../lib/store/list';
 import type { HashValue } from '../../lib/store/hash';
+import type { ZsetValue } from '../../lib/store/zset';
 import { FakeClock } from '../helpers/clock';
 import { cat, entry, f64le, i64le, intset, len, listpack, rdbFile, str } from './rdb-bytes';
 
@@ -44,32 +45,32 @@ const mixedFile = rdbFile([
   entry(0, 'in3', str('three')),
 ]);
 
-test('strings land in their db with their TTL; other types are skipped and counted', () => {
+test('every type lands in its db with its TTL; expired and empty keys are dropped', () => {
   const { ks, log, lines } = setup();
   const stats = loadRdb(ks, mixedFile, { dropExpired: true, log });
-  const collections = new Set(['set', 'list1', 'list2', 'hash']);
+  const collections = new Set(['set', 'list1', 'list2', 'hash', 'zset']);
   assert.equal(dump(ks.dbs[0]).filter(([k]) => !collections.has(k as string)), [['plain', 'v', NO_EXPIRY], ['future', 'f', NOW + 60000]]);
   assert.equal((ks.dbs[0].peek('set')?.value as SetValue).members(), ['1', '2']);
   assert.equal((ks.dbs[0].peek('list1')?.value as List).toArray(), ['a', 'b']);
   assert.equal((ks.dbs[0].peek('list2')?.value as List).toArray(), ['x']);
   assert.equal((ks.dbs[0].peek('hash')?.value as HashValue).entries(), [['f', 'v']]);
+  assert.is((ks.dbs[0].peek('zset')?.value as ZsetValue).score('m'), 1);
   assert.equal(dump(ks.dbs[3]), [['in3', 'three', NO_EXPIRY]]);
   assert.equal(stats.version, 10);
-  assert.is(stats.keysLoaded, 7);
+  assert.is(stats.keysLoaded, 8);
   assert.is(stats.expiredDropped, 1);
   assert.is(stats.emptySkipped, 1);
-  assert.equal(stats.skipped, { zset: 1 });
+  assert.equal(stats.skipped, {});
   assert.is(stats.aux['repl-id'], '8371b4fb1155b71f4a04d3e1bc3e18c4a990aeeb');
   assert.is(stats.functions.length, 1);
   assert.ok(stats.durationMs >= 0);
   const warnings = lines.filter((l) => l.startsWith('# '));
   assert.equal(warnings, [
     '# rdbLoadObject skipping empty key: empty',
-    '# Skipping 1 keys of type zset: toyredis does not hold sorted sets yet',
     '# Skipping 1 function libraries: toyredis does not hold functions yet',
   ]);
   assert.ok(lines.includes('* Loading RDB produced by version 7.0.15'));
-  assert.ok(lines.includes('* Done loading RDB, keys loaded: 7, keys expired: 1, empty keys skipped: 1.'));
+  assert.ok(lines.includes('* Done loading RDB, keys loaded: 8, keys expired: 1, empty keys skipped: 1.'));
 });
 
 test('a replica (dropExpired: false) keeps keys whose TTL has passed', () => {
@@ -77,7 +78,7 @@ test('a replica (dropExpired: false) keeps keys whose TTL has passed', () => {
   const stats = loadRdb(ks, mixedFile, { dropExpired: false });
   assert.equal(ks.dbs[0].peek('past')?.expiresAt, NOW - 1);
   assert.is(stats.expiredDropped, 0);
-  assert.is(stats.keysLoaded, 8);
+  assert.is(stats.keysLoaded, 9);
 });
 
 test('expiry is judged strictly before now, against the clock or the given instant', () => {
@@ -103,7 +104,7 @@ test('the dataset replaces the old one: old keys go, the flushed hook hears of e
   // The loaded keys belong to the target's dbs: lookups and expiry work through them.
   assert.is(ks.dbs[0].lookup('plain')?.value, 'v');
   ks.dbs[0].set('new', 'z');
-  assert.is(ks.dbs[0].size, 7);
+  assert.is(ks.dbs[0].size, 8);
 });
 
 test('a file that fails half-way leaves the old dataset untouched', () => {
@@ -140,10 +141,10 @@ test('streaming: chunk by chunk gives the same keyspace as the whole buffer', ()
     const loader = new RdbLoader(ks, { dropExpired: true });
     for (let at = 0; at < mixedFile.length; at += size) loader.feed(mixedFile.subarray(at, at + size));
     const stats = loader.end();
-    assert.is(stats.keysLoaded, 7);
+    assert.is(stats.keysLoaded, 8);
     assert.equal(ks.dbs.map(dump), whole.ks.dbs.map(dump), `${size}-byte chunks`);
     assert.is(loader.end(), stats, 'end() twice does not swap twice');
-    assert.is(ks.keyCount, 7);
+    assert.is(ks.keyCount, 8);
   }
 });
 
