@@ -28,6 +28,9 @@ import { hashCommands } from './hash';
 import { zsetCommands } from './zset';
 import { sortCommands } from './sort';
 import { dumpCommands } from './dump';
+import { pubsubCommands } from './pubsub';
+import { feedMonitors, isMonitor, monitorCommands } from './monitor';
+import { isSubscribed } from '../server/pubsub';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -101,12 +104,19 @@ export const commandTable = new CommandTable([
   ...listCommands,
   ...sortCommands,
   ...dumpCommands,
+  ...pubsubCommands,
+  ...monitorCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);
 
 /** Commands that run even inside MULTI instead of being queued. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** What a RESP2 client may run while subscribed to something. */
+const SUBSCRIBED_MODE_COMMANDS = new Set([
+  'ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset',
+]);
 
 /**
  * Run one request from a client. Returns its reply, or a Deferred when there is nothing to send now
@@ -116,23 +126,33 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   const command = commandTable.lookup(argv);
   if (command === undefined) {
     const text = commandTable.isContainer(argv[0]) ? errUnknownSubcommand(argv[1], argv[0]) : errUnknownCommand(argv);
-    return reject(server, client, undefined, text);
+    return reject(server, client, undefined, argv, text);
   }
   if (command.arity > 0 ? argv.length !== command.arity : argv.length < -command.arity) {
-    return reject(server, client, command, errWrongArity(command.fullname));
+    return reject(server, client, command, argv, errWrongArity(command.fullname));
   }
-  if (!client.authenticated && !has(command, 'no_auth')) return reject(server, client, command, ERR_NOAUTH);
-  const inMulti = client.mode === 'multi';
-  if (inMulti && has(command, 'no_multi')) return reject(server, client, command, ERR_NOT_IN_MULTI);
+  if (!client.authenticated && !has(command, 'no_auth')) return reject(server, client, command, argv, ERR_NOAUTH);
+  const mode = client.mode;
+  const inMulti = mode === 'multi';
+  if (inMulti && has(command, 'no_multi')) return reject(server, client, command, argv, ERR_NOT_IN_MULTI);
   if (has(command, 'write') || command.fullname === 'ping') {
     // writeCommandsDeniedByDiskError(): a failed save or AOF write stops writes (and PING) until it recovers
     const diskError = server.persistence.diskError ?? server.aof.diskError;
-    if (diskError !== null && !client.isMaster) return reject(server, client, command, diskError);
+    if (diskError !== null && !client.isMaster) return reject(server, client, command, argv, diskError);
   }
   if (server.isReadOnlyReplica() && !client.isMaster && has(command, 'write')) {
-    return reject(server, client, command, ERR_READONLY);
+    return reject(server, client, command, argv, ERR_READONLY);
   }
-  if (server.loading && !has(command, 'loading')) return reject(server, client, command, ERR_LOADING);
+  // RESP2 cannot tell a message from a reply, so a subscriber may only manage its subscriptions (RESP3 may do anything)
+  if (client.proto === 2 && !SUBSCRIBED_MODE_COMMANDS.has(command.fullname) && isSubscribed(client)) {
+    return reject(server, client, command, argv, `ERR Can't execute '${command.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+  }
+  if (server.loading && !has(command, 'loading')) return reject(server, client, command, argv, ERR_LOADING);
+  // Replicas and monitors (CLIENT_SLAVE) must not touch the keyspace
+  if ((has(command, 'readonly') || has(command, 'write') || has(command, 'may_replicate')) &&
+      (client.replica !== null || mode === 'replica' || isMonitor(server, client))) {
+    return reject(server, client, command, argv, "ERR Replica can't interact with the keyspace");
+  }
   const base = command.parent ?? command;
   if (inMulti && !TRANSACTION_CONTROL.has(base.fullname)) {
     client.queue.push({ command, argv });
@@ -143,9 +163,20 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   return reply;
 }
 
-/** Refuse before running: counts rejected_calls, and a refused command inside MULTI makes EXEC fail. */
-function reject(server: Server, client: Client, command: Command | undefined, text: string): Reply {
+/**
+ * Refuse before running: counts rejected_calls, and a refused command inside MULTI makes EXEC fail. A refused EXEC
+ * itself ends the transaction with EXECABORT and still shows in MONITOR (execCommandAbort).
+ */
+function reject(server: Server, client: Client, command: Command | undefined, argv: string[], text: string): Reply {
   if (command) command.stats.rejected++;
+  if (command?.fullname === 'exec') {
+    if (client.mode === 'multi') client.send({ type: 'command.discard' });
+    server.watches.unwatchAll(client);
+    // the reason is quoted without its ERR code, as the texts Redis formats itself have none
+    const abort = `EXECABORT Transaction discarded because of: ${text.startsWith('ERR ') ? text.slice(4) : text}`;
+    server.stats.countError(abort);
+    return feedMonitors(server, client, command, argv, error(abort)) as Reply;
+  }
   if (client.mode === 'multi') client.transactionFailed = true;
   server.stats.countError(text);
   return error(text);
@@ -196,7 +227,7 @@ export function call(server: Server, client: Client, command: Command, argv: str
   client.commandsProcessed++;
   client.lastCommand = command.fullname;
   client.woff = server.replication.offset; // what a WAIT after this command waits for
-  return reply;
+  return feedMonitors(server, client, command, argv, reply);
 }
 
 /** A command at least as slow as slowlog-log-slower-than or latency-monitor-threshold: note it where it is due. */

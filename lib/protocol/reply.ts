@@ -19,7 +19,10 @@ export type Reply =
   | { kind: 'bool'; value: boolean } // RESP2 sends 1 or 0
   | { kind: 'bignum'; text: string } // RESP2 sends a bulk string
   | { kind: 'verbatim'; format: string; text: string } // RESP2 sends the text as a bulk string
-  | { kind: 'raw'; bytes: Buffer }; // already encoded, sent as is (the replication stream, MONITOR lines)
+  | { kind: 'raw'; bytes: Buffer } // already encoded, sent as is (the replication stream, MONITOR lines)
+  // Several top-level replies in a row: SUBSCRIBE's one confirmation per channel, a message pushed to the
+  // publisher itself before PUBLISH's count. Inside EXEC's array they stay in line, as Redis writes them.
+  | { kind: 'sequence'; items: Reply[] };
 
 export type Protocol = 2 | 3;
 
@@ -32,6 +35,9 @@ export const map = (items: Reply[]): Reply => ({ kind: 'map', items });
 export const set = (items: Reply[]): Reply => ({ kind: 'set', items });
 export const double = (value: number): Reply => ({ kind: 'double', value });
 export const verbatim = (text: string, format = 'txt'): Reply => ({ kind: 'verbatim', format, text });
+export const push = (items: Reply[]): Reply => ({ kind: 'push', items });
+export const raw = (bytes: Buffer): Reply => ({ kind: 'raw', bytes });
+export const sequence = (items: Reply[]): Reply => ({ kind: 'sequence', items });
 export const bulkArray = (values: readonly (string | null | undefined)[]): Reply =>
   array(values.map((v) => (v == null ? NIL : bulk(v))));
 /** An error line; Redis turns newlines into spaces so the reply stays one line (addReplyErrorLength). */
@@ -167,6 +173,9 @@ export class ReplyWriter {
       case 'raw':
         this.room(r.bytes.length);
         this.len += r.bytes.copy(this.buf, this.len);
+        return;
+      case 'sequence':
+        for (const item of r.items) this.write(item);
         return;
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { Client } from './client';
 import type { Server } from './server';
+import { isSubscribed, subscriptionCounts } from './pubsub';
 
 /** The command being run, when the described client is the one asking (CLIENT LIST/INFO from itself). */
 export interface Running {
@@ -39,13 +40,17 @@ export function clientMemory(server: Server, c: Client, running?: Running) {
 /** Clients that said CLIENT NO-EVICT ON (shown as flag `e`; toyredis never evicts clients anyway). */
 export const noEvictClients = new WeakSet<Client>();
 
-/** Redis's one-letter client flags: S replica, M master, P pub/sub, x MULTI, b blocked, d dirty CAS, c closing, e no-evict. */
+/**
+ * Redis's one-letter client flags: S replica, O monitor, M master, P pub/sub, x MULTI, b blocked, d dirty CAS,
+ * c closing, e no-evict.
+ */
 export function clientFlags(c: Client): string {
   let f = '';
   const mode = c.mode;
   if (c.replica || mode === 'replica') f += 'S';
+  else if (c.actor.getSnapshot().context.monitor) f += 'O';
   if (c.isMaster) f += 'M';
-  if (mode === 'subscribed') f += 'P';
+  if (isSubscribed(c)) f += 'P';
   if (mode === 'multi') f += 'x';
   if (mode === 'blocked') f += 'b';
   if (c.watchTouched) f += 'd';
@@ -58,7 +63,7 @@ export function clientFlags(c: Client): string {
 export function clientType(c: Client): 'normal' | 'slave' | 'pubsub' | 'master' {
   if (c.isMaster) return 'master';
   if (c.replica || c.mode === 'replica') return 'slave';
-  if (c.mode === 'subscribed') return 'pubsub';
+  if (isSubscribed(c)) return 'pubsub'; // a monitor counts as normal, or pubsub when subscribed
   return 'normal';
 }
 
@@ -71,10 +76,11 @@ export function clientInfoLine(server: Server, c: Client, running?: Running): st
   const cmd = self ? (c.mode === 'multi' ? 'exec' : running!.fullname) : c.lastCommand;
   const multi = c.mode === 'multi' ? c.queue.length : -1;
   const events = 'r' + ((c.socket.writableLength ?? 0) > 0 ? 'w' : '');
+  const subs = subscriptionCounts(c);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} ` +
     `age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)} ` +
-    `flags=${clientFlags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=${multi} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} ` +
+    `flags=${clientFlags(c)} db=${c.db.id} sub=${subs.channels} psub=${subs.patterns} ssub=${subs.shards} multi=${multi} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} ` +
     `argv-mem=${m.argvMem} multi-mem=${m.multiMem} rbs=${REPLY_BUF} rbp=${c.bytesIn > 0 ? REPLY_BUF : 0} ` +
     `obl=${m.obl} oll=0 omem=${m.omem} tot-mem=${m.total} events=${events} cmd=${cmd} user=default redir=-1 resp=${c.proto}`
   );

@@ -1,0 +1,144 @@
+/**
+ * MONITOR (monitorCommand in server.c, replicationFeedMonitors in replication.c): every command the server runs is
+ * copied to each monitor as one `+<unix time>.<µs> [<db> <origin>] "arg" …` line. call() (index.ts) feeds them;
+ * admin and skip_monitor commands are never shown, and AUTH and HELLO passwords show as "(redacted)".
+ */
+import { fail } from '../protocol/errors';
+import { OK, raw, sequence, type Reply } from '../protocol/reply';
+import { pubsubOf } from '../server/pubsub';
+import { systemClock } from '../store/keyspace';
+import type { Client } from '../server/client';
+import type { Server } from '../server/server';
+import { NO_REPLY, type Command, type CommandContext, type CommandSpec, type Deferred } from './types';
+
+export const monitorCommands: readonly CommandSpec[] = [
+  { name: 'MONITOR', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '1.0.0', summary: 'Listen for all requests received by the server in real time', run: monitorCommand },
+];
+
+/** Each server's monitors, in the order they asked (the order lines go out in). */
+const monitorsByServer = new WeakMap<Server, Set<Client>>();
+/** Clients whose reset and close already take them off the list. */
+const watchedClients = new WeakSet<Client>();
+
+/** CLIENT_MONITOR (the client machine remembers it too, as the mode it returns to). */
+export function isMonitor(server: Server, client: Client): boolean {
+  return monitorsByServer.get(server)?.has(client) ?? false;
+}
+
+// MONITOR
+function monitorCommand({ server, client }: CommandContext): Reply | Deferred {
+  // run by EXEC the client may not block (CLIENT_DENY_BLOCKING), and a monitor never stops streaming
+  if (client.mode === 'multi') fail("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  // already a monitor (or a replica): Redis ignores it without a reply
+  if (isMonitor(server, client) || client.replica !== null || client.mode === 'replica') return NO_REPLY;
+  let monitors = monitorsByServer.get(server);
+  if (!monitors) monitorsByServer.set(server, (monitors = new Set()));
+  monitors.add(client);
+  if (!watchedClients.has(client)) {
+    watchedClients.add(client);
+    const forget = () => monitorsByServer.get(server)?.delete(client);
+    client.actor.on('connectionReset', forget);
+    client.actor.on('released', forget);
+  }
+  client.send({ type: 'command.monitor' });
+  return OK;
+}
+
+/**
+ * replicationFeedMonitors(): send the command to every monitor, after it ran (so its db is the one it left
+ * selected). A monitor's own commands come back to it after their reply, so for that one the line joins the reply
+ * (still subject to CLIENT REPLY like any reply); the others get it at once.
+ */
+export function feedMonitors(server: Server, client: Client, command: Command, argv: readonly string[], reply: Reply | Deferred): Reply | Deferred {
+  const monitors = monitorsByServer.get(server);
+  if (!monitors || monitors.size === 0 || server.loading) return reply;
+  // administrative commands are considered too dangerous to be shown
+  if (command.flags.includes('admin') || command.flags.includes('skip_monitor')) return reply;
+  const line = Buffer.from(monitorLine(wallClockMicros(server), client.db.id, client.addr, redacted(server, argv)), 'latin1');
+  let out = reply;
+  for (const m of [...monitors]) {
+    if (m.replyMode !== 'on') continue; // monitor lines are plain replies, not pushes: CLIENT REPLY OFF mutes them
+    if (m !== client) pubsubOf(server).deliver(m, line);
+    else if (typeof out === 'object') out = sequence([out, raw(line)]);
+    else server.writer.write(raw(line)); // parked or silent command: the line goes out now, its reply later
+  }
+  return out;
+}
+
+/**
+ * One monitor line: `+1700000000.123456 [0 127.0.0.1:5000] "set" "k" "v"` with CRLF. The origin is the client's
+ * address; Redis writes `lua` for a script's commands and `unix:<path>` for a Unix socket client.
+ */
+export function monitorLine(micros: number, db: number, origin: string, argv: readonly string[]): string {
+  const sec = Math.floor(micros / 1e6);
+  const usec = String(micros % 1e6).padStart(6, '0');
+  return `+${sec}.${usec} [${db} ${origin}] ${argv.map(quoted).join(' ')}\r\n`;
+}
+
+/** sdscatrepr(): quoted, with \\ \" \n \r \t \a \b escapes and \xHH for bytes that are not printable ASCII. */
+export function quoted(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    switch (c) {
+      case 0x5c: out += '\\\\'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x07: out += '\\a'; break;
+      case 0x08: out += '\\b'; break;
+      default: out += c >= 0x20 && c <= 0x7e ? s[i] : `\\x${c.toString(16).padStart(2, '0')}`;
+    }
+  }
+  return out + '"';
+}
+
+const REDACTED = '(redacted)';
+
+/**
+ * The arguments as a monitor sees them: the ones redactClientCommandArgument() hides, which are those the command
+ * got as far as reading. AUTH hides its password (and username) unless it had too many arguments; HELLO hides each
+ * AUTH pair it parsed after a valid protocol version, up to the first option it refused (a failed AUTH included).
+ */
+export function redacted(server: Server, argv: readonly string[]): readonly string[] {
+  const name = argv[0].toLowerCase();
+  if (name === 'auth') {
+    if (argv.length > 3) return argv; // syntax error before anything was read
+    return argv.map((a, i) => (i >= 1 ? REDACTED : a));
+  }
+  if (name === 'hello' && argv.length > 2) {
+    if (!/^[23]$/.test(argv[1])) return argv; // NOPROTO or not a number: no option was read
+    const out = [...argv];
+    for (let j = 2; j < argv.length; j++) {
+      const opt = argv[j].toLowerCase();
+      const more = argv.length - 1 - j;
+      if (opt === 'auth' && more >= 2) {
+        out[j + 1] = out[j + 2] = REDACTED;
+        if (!authenticates(server, argv[j + 1], argv[j + 2])) break;
+        j += 2;
+      } else if (opt === 'setname' && more >= 1 && /^[\x21-\x7e]*$/.test(argv[j + 1])) {
+        j++;
+      } else {
+        break; // HELLO stops at the first bad option
+      }
+    }
+    return out;
+  }
+  return argv;
+}
+
+/** Whether AUTH user pass succeeds: only the default user exists, with requirepass as its password (if any). */
+function authenticates(server: Server, user: string, pass: string): boolean {
+  const required = server.config.get('requirepass');
+  return user === 'default' && (required === '' || pass === required);
+}
+
+/**
+ * gettimeofday() in microseconds. The server's clock gives the time (tests inject one); the real clock adds the
+ * microseconds Date.now() cannot show.
+ */
+function wallClockMicros(server: Server): number {
+  if (server.clock === systemClock) return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return Math.floor(server.clock.now() * 1000);
+}
