@@ -96,6 +96,10 @@ export class Server {
     this.config.watch('timeout', (v) => (this.idleTimeoutSec = Number(v)));
     this.config.watch('maxclients', (v) => (this.maxClients = Number(v)));
     this.config.watch('replica-read-only', (v) => (this.replicaReadOnly = v === 'yes'));
+    // An LFU maxmemory-policy makes Entry.lru an access counter (OBJECT FREQ, RESTORE … FREQ).
+    this.config.watch('maxmemory-policy', (v) => (this.keyspace.lfu = v.endsWith('-lfu')));
+    this.config.watch('lfu-log-factor', (v) => (this.keyspace.lfuLogFactor = Number(v)));
+    this.config.watch('lfu-decay-time', (v) => (this.keyspace.lfuDecayTime = Number(v)));
     this.config.watch('repl-backlog-size', (v) => this.replication.resizeBacklog(Number(v)));
     this.config.watch('client-output-buffer-limit', (v) => {
       const { hard, soft, softSeconds } = obufLimits(v).slave;

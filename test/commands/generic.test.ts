@@ -561,8 +561,8 @@ test('OBJECT IDLETIME counts from the last touching access', async () => {
 });
 
 test('OBJECT FREQ under an LFU policy', async () => {
-  srv.server.keyspace.lfu = true;
   await runRows(conn, [
+    [['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'], OK],
     [['SET', 'k', 'v'], OK],
     [['OBJECT', 'FREQ', 'k'], int(5)], // LFU_INIT_VAL
     [['OBJECT', 'IDLETIME', 'k'], err('ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.')],
