@@ -121,7 +121,7 @@ test('labels: guards, the else branch, delays, eventless choices, root-level tra
   assert.match(client, 'direction LR');
   assert.match(client, 'any --> closing : client.close');
   assert.match(client, 'closing --> closing : client.close');
-  assert.match(client, 'multi --> normal : command.discard / discardTransaction');
+  assert.match(client, 'multi --> normal : command.discard [else] / discardTransaction');
   const sync = toMermaid(diagramOf(findMachine('replicaSync')!.machine));
   const choice = sync.indexOf('state start <<choice>>');
   assert.ok(choice >= 0 && choice < sync.indexOf('[*] --> start'), 'a choice is declared before it is used');

@@ -170,7 +170,7 @@ for (const mode of ['full', 'partial'] as const) {
 test('client: a shortest path reaches each state, and replays on a real actor', () => {
   const events = [
     'command.multi', 'command.exec', 'command.discard', 'command.reset', 'command.subscribe', 'command.unsubscribedAll',
-    'client.unblock', 'command.psync', 'socket.closed',
+    'client.unblock', 'command.psync', 'command.monitor', 'socket.closed',
   ].map((type) => ({ type })) as any[];
   events.push({ type: 'client.block', reason: 'WAIT' }, { type: 'client.close', reason: 'quit' });
   const input = { id: 1, addr: '127.0.0.1:5000' };
