@@ -5,6 +5,7 @@ import { parseInteger, parseIntegerNumber } from '../store/numbers';
 import type { Db } from '../store/keyspace';
 import { REDIS_VERSION } from '../server/server';
 import type { ArgCursor } from './args';
+import { isSubscribed } from '../server/pubsub';
 import type { CommandContext, CommandSpec } from './types';
 import { str, integer, block } from './docs';
 
@@ -29,7 +30,7 @@ export const connectionCommands: readonly CommandSpec[] = [
 function pingCommand({ client }: CommandContext, args: ArgCursor): Reply {
   if (args.remaining > 1) fail(errWrongArity('ping'));
   // In RESP2 subscribed mode PING answers the pubsub way: ["pong", message] (pingCommand in server.c).
-  if (client.mode === 'subscribed' && client.proto === 2) return array([bulk('pong'), bulk(args.hasMore ? args.next() : '')]);
+  if (client.proto === 2 && isSubscribed(client)) return array([bulk('pong'), bulk(args.hasMore ? args.next() : '')]);
   return args.hasMore ? bulk(args.next()) : PONG;
 }
 
@@ -92,7 +93,10 @@ function helloCommand(ctx: CommandContext, args: ArgCursor): Reply {
     const typed = args.next();
     const opt = typed.toUpperCase();
     if (opt === 'AUTH' && args.remaining >= 2) auth = [args.next(), args.next()];
-    else if (opt === 'SETNAME' && args.remaining >= 1) name = args.next();
+    else if (opt === 'SETNAME' && args.remaining >= 1) {
+      name = args.next();
+      checkClientName(name); // refused as it is read, before any AUTH is tried
+    }
     else fail(`ERR Syntax error in HELLO option '${typed}'`); // echoed as typed
   }
   if (auth) checkPassword(ctx, auth[0], auth[1]);
@@ -104,11 +108,15 @@ function helloCommand(ctx: CommandContext, args: ArgCursor): Reply {
 
 /** CLIENT SETNAME's rule: no spaces or newlines (validateClientName in networking.c). */
 export function setClientName(ctx: CommandContext, name: string): void {
+  checkClientName(name);
+  ctx.client.name = name;
+}
+
+function checkClientName(name: string): void {
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c < 33 || c > 126) fail('ERR Client names cannot contain spaces, newlines or special characters.');
   }
-  ctx.client.name = name;
 }
 
 // RESET

@@ -10,7 +10,7 @@ import { fail } from '../protocol/errors';
 import { parseLongDouble } from '../store/long-double';
 import { INT64_MAX } from '../store/numbers';
 import type { Db } from '../store/keyspace';
-import { typeName, type TypeName } from '../store/types';
+import { typeName, type TypeName, type Value } from '../store/types';
 import type { Client } from './client';
 import type { Server } from './server';
 
@@ -31,6 +31,11 @@ export interface KeyWaiter {
    * and return the reply, or undefined to go on waiting.
    */
   serve(key: string): Reply | undefined;
+  /**
+   * The key was signalled but holds no value of `type` any more (deleted, flushed, overwritten with another
+   * type): the reply that ends the wait, or undefined to go on waiting. Absent: wait on (BLPOP, XREAD do).
+   */
+  keyLost?(key: string): Reply | undefined;
 }
 
 interface Parked {
@@ -52,6 +57,8 @@ class BlockedKeys {
   /** Keys signalled since the last serving round, in signal order (server.ready_keys), and a set to dedupe. */
   private ready: { db: Db; key: string }[] = [];
   private readySet = new Map<Db, Set<string>>();
+  /** The value each waited-for key held when last seen, to tell a new value from one changed in place. */
+  private seen = new Map<Db, Map<string, Value | undefined>>();
   private serving = false;
 
   constructor(private readonly server: Server) {
@@ -64,6 +71,10 @@ class BlockedKeys {
       modified: (db, key) => {
         hooks.modified(db, key);
         this.keyModified(db, key);
+      },
+      flushed: (db) => {
+        hooks.flushed(db);
+        this.dbFlushed(db);
       },
     };
   }
@@ -86,7 +97,12 @@ class BlockedKeys {
       let byKey = this.waiting.get(w.db);
       if (!byKey) this.waiting.set(w.db, (byKey = new Map()));
       let set = byKey.get(key);
-      if (!set) byKey.set(key, (set = new Set()));
+      if (!set) {
+        byKey.set(key, (set = new Set()));
+        let seen = this.seen.get(w.db);
+        if (!seen) this.seen.set(w.db, (seen = new Map()));
+        seen.set(key, w.db.peek(key)?.value);
+      }
       set.add(w);
     }
     client.send({ type: 'client.block', reason: w.type });
@@ -140,20 +156,47 @@ class BlockedKeys {
     const w = p.waiter;
     const byKey = this.waiting.get(w.db);
     if (!byKey) return;
+    const seen = this.seen.get(w.db);
     for (const key of w.keys) {
       const set = byKey.get(key);
       if (!set) continue;
       set.delete(w);
-      if (set.size === 0) byKey.delete(key);
+      if (set.size === 0) {
+        byKey.delete(key);
+        seen?.delete(key);
+      }
     }
-    if (byKey.size === 0) this.waiting.delete(w.db);
+    if (byKey.size === 0) {
+      this.waiting.delete(w.db);
+      this.seen.delete(w.db);
+    }
   }
 
+  /**
+   * Redis signals a key when it is added with a type some client can block on (dbAdd → signalKeyAsReady), and
+   * when a stream is deleted or overwritten (dbGenericDelete, dbOverwrite), so that XREADGROUP waiters learn it.
+   * A stream changed in place is signalled by the command itself (XADD, XGROUP DESTROY) and nothing else: an
+   * XSETID or XGROUP SETID must not serve anybody.
+   */
   private keyModified(db: Db, key: string): void {
     if (!this.waiting.get(db)?.has(key)) return;
-    const e = db.peek(key);
-    // Redis signals when a key is added with a type some client can block on (dbAdd → signalKeyAsReady).
-    if (e !== undefined && BLOCKABLE.has(typeName(e.value))) this.signal(db, key);
+    const seen = this.seen.get(db)!;
+    const before = seen.get(key);
+    const now = db.peek(key)?.value;
+    seen.set(key, now);
+    const replaced = now !== before;
+    if (replaced && before !== undefined && typeName(before) === 'stream') this.signal(db, key);
+    else if (now !== undefined && BLOCKABLE.has(typeName(now)) && (replaced || typeName(now) !== 'stream')) this.signal(db, key);
+  }
+
+  /** scanDatabaseForDeletedStreams(): the waited-for streams of a db about to be emptied are going away. */
+  private dbFlushed(db: Db): void {
+    const byKey = this.waiting.get(db);
+    if (!byKey) return;
+    for (const key of byKey.keys()) {
+      const e = db.peek(key);
+      if (e !== undefined && typeName(e.value) === 'stream') this.signal(db, key);
+    }
   }
 
   /** signalKeyAsReady(): queue a key with waiters, once, for the next serving round. */
@@ -195,14 +238,22 @@ class BlockedKeys {
           ks.tick();
           // lookup() expires a key whose TTL passed (propagating its DEL), so such a key serves nobody.
           const e = db.lookup(key);
-          if (e === undefined) continue;
-          const type = typeName(e.value);
           const waiters = this.waiting.get(db)?.get(key);
           if (!waiters) continue;
+          const type = e === undefined ? undefined : typeName(e.value);
+          if (type !== undefined) {
+            for (const w of [...waiters]) {
+              if (!waiters.has(w) || w.type !== type) continue;
+              this.serveOne(w, key);
+              if (db.peek(key) === undefined) break; // emptied and deleted: the rest keep waiting
+            }
+          }
+          // unblockDeletedStreamReadgroupClients(): waiters the key can no longer serve may have to be told
+          const left = db.peek(key);
           for (const w of [...waiters]) {
-            if (!waiters.has(w) || w.type !== type) continue;
-            this.serveOne(w, key);
-            if (db.peek(key) === undefined) break; // emptied and deleted: the rest keep waiting
+            if (!waiters.has(w) || !w.keyLost || (left !== undefined && typeName(left.value) === w.type)) continue;
+            const reply = w.keyLost(key);
+            if (reply !== undefined) this.finish(w.client, reply);
           }
         }
       }
@@ -314,7 +365,11 @@ function millisecondsCeil(neg: boolean, mant: bigint, exp: number): bigint {
   return neg ? -(m / d) : (m + d - 1n) / d;
 }
 
-/** Redis lets a client block only outside MULTI (and scripts, and its master's stream); else it answers as if timed out. */
+/**
+ * Redis lets a client block except inside MULTI (and scripts, and its master's stream), where a blocking command
+ * answers as if it timed out. A RESP3 subscriber or a monitor may block too.
+ */
 export function mayBlock(client: Client): boolean {
-  return client.mode === 'normal' && !client.isMaster;
+  const mode = client.mode;
+  return (mode === 'normal' || mode === 'subscribed' || mode === 'monitor') && !client.isMaster;
 }

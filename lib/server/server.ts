@@ -13,6 +13,8 @@ import { Propagation } from './propagation';
 import { ServerStats } from './stats';
 import { Watches } from './watch';
 import { obufLimits } from './config-values';
+import { isSubscribed } from './pubsub';
+import { isMonitor } from '../commands/monitor';
 import { Replication } from './replication';
 import { ReplicaRole } from './replica-of';
 import { Persistence, type ShutdownFlags } from './persistence';
@@ -279,7 +281,8 @@ export class Server {
   private closeIdleClients(): void {
     const now = this.clock.now();
     for (const c of this.clients.values()) {
-      if (c.isMaster || c.mode === 'replica' || c.mode === 'blocked' || c.mode === 'subscribed') continue;
+      // clientsCronHandleTimeout(): replicas, masters, blocked clients, subscribers and monitors never time out
+      if (c.isMaster || c.mode === 'replica' || c.mode === 'blocked' || isSubscribed(c) || isMonitor(this, c)) continue;
       if ((now - c.lastInteraction) / 1000 > this.idleTimeoutSec) {
         this.log.verbose('Closing idle client');
         this.closeClient(c, 'timeout');

@@ -186,6 +186,8 @@ const rows: Row[] = [
   row(['HELLO', '1']),
   row(['HELLO', 'abc']),
   row(['HELLO', '3', 'AUTH', 'default']),
+  row(['HELLO', '2', 'SETNAME', 'a b', 'AUTH', 'u', 'p']), // the name is refused before AUTH is tried
+  row(['MULTI'], ['SUBSCRIBE', 'ch'], ['PING'], ['EXEC']), // PING inside the EXEC that subscribed answers the pubsub way
   loose(onReply(0, helloReply), ['HELLO', '3'], ['GET', 'missing'], ['SET', 'k', '1.5'], ['INCRBYFLOAT', 'k', '1'], ['MGET', 'k', 'nope'], ['EXISTS', 'k'], ['PING']),
   loose(onReply(0, helloReply), ['HELLO', '3'], ['ECHO'], ['FOO'], ['SET', 'k', 'v', 'NX', 'XX']),
   loose(onReply(0, helloReply), ['HELLO', '3', 'SETNAME', 'myname'], ['CLIENT', 'GETNAME']),
