@@ -39,6 +39,8 @@ export interface ClientInput {
 export interface ClientContext extends ClientInput {
   subscribed: boolean;
   monitor: boolean;
+  /** Parked while queueing a transaction (CLIENT PAUSE holds a write even inside MULTI): resume in multi. */
+  blockedInMulti: boolean;
 }
 
 export const clientMachine = setup({
@@ -58,16 +60,19 @@ export const clientMachine = setup({
     noteSubscribed: assign({ subscribed: true }),
     noteUnsubscribed: assign({ subscribed: false }),
     noteMonitor: assign({ monitor: true }),
+    noteBlockedInMulti: assign({ blockedInMulti: true }),
+    forgetBlockedInMulti: assign({ blockedInMulti: false }),
     forgetModes: assign({ subscribed: false, monitor: false }),
     announceReset: emit({ type: 'connectionReset' } as const),
   },
   guards: {
     isMonitor: ({ context }) => context.monitor,
+    wasInMulti: ({ context }) => context.blockedInMulti,
     isSubscribed: ({ context }) => context.subscribed,
   },
 }).createMachine({
   id: 'client',
-  context: ({ input }) => ({ ...input, subscribed: false, monitor: false }),
+  context: ({ input }) => ({ ...input, subscribed: false, monitor: false, blockedInMulti: false }),
   initial: 'normal',
   on: {
     'client.close': '.closing',
@@ -103,6 +108,8 @@ export const clientMachine = setup({
           { target: 'normal', actions: 'discardTransaction' },
         ],
         'command.reset': { target: 'normal', actions: ['discardTransaction', 'forgetModes', 'announceReset'] },
+        // only CLIENT PAUSE parks a client here: blocking commands inside MULTI answer as if timed out
+        'client.block': { target: 'blocked', actions: 'noteBlockedInMulti' },
       },
     },
     subscribed: {
@@ -128,6 +135,7 @@ export const clientMachine = setup({
       description: 'Parked by a blocking command (WAIT, BLPOP…); input waits until it is served or times out',
       on: {
         'client.unblock': [
+          { guard: 'wasInMulti', target: 'multi', actions: 'forgetBlockedInMulti' },
           { guard: 'isMonitor', target: 'monitor' },
           { guard: 'isSubscribed', target: 'subscribed' },
           { target: 'normal' },

@@ -1,7 +1,7 @@
 /**
  * CLIENT subcommands (clientCommand in networking.c): ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, NO-EVICT,
- * UNBLOCK, GETREDIR, TRACKINGINFO, HELP. Client tracking and PAUSE are not implemented, so they answer as unknown
- * subcommands rather than pretend.
+ * UNBLOCK, PAUSE, UNPAUSE, GETREDIR, TRACKINGINFO, HELP. Client tracking is not implemented, so it answers as an
+ * unknown subcommand rather than pretend.
  */
 import { ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
 import { array, bulk, error, int, map, NIL, OK, ONE, set, verbatim, ZERO, type Reply } from '../protocol/reply';
@@ -62,6 +62,10 @@ export const clientCommands: readonly CommandSpec[] = [
         args: [oneof('enabled', tok('ON'), tok('OFF'))] },
       { name: 'UNBLOCK', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'Wake a client blocked in a blocking command.', complexity: 'O(log N) where N is the number of client connections', acl: CONN, run: clientUnblockCommand,
         args: [integer('client-id'), oneof('timeout_error', tok('TIMEOUT'), tok('ERROR')).opt] },
+      { name: 'PAUSE', arity: -3, flags: f('admin', 'noscript', 'loading', 'stale', 'sentinel'), group: 'connection', since: '2.9.50', summary: 'Hold the commands of every client (or only those that may write) for a number of milliseconds.', complexity: 'O(1)', acl: CONN, run: clientPauseCommand,
+        history: [['6.2.0', 'The WRITE and ALL modes.']],
+        args: [integer('timeout'), oneof('mode', tok('WRITE'), tok('ALL')).opt.since('6.2.0')] },
+      { name: 'UNPAUSE', arity: 2, flags: f('admin', 'noscript', 'loading', 'stale', 'sentinel'), group: 'connection', since: '6.2.0', summary: 'End a CLIENT PAUSE now: held commands run.', complexity: 'O(N) Where N is the number of paused clients', acl: CONN, run: clientUnpauseCommand },
       { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: "The client that receives this connection's tracking invalidations, if any.", complexity: 'O(1)', acl: CONN, run: () => int(-1) },
       { name: 'TRACKINGINFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'The client-side caching (tracking) state of this connection.', complexity: 'O(1)', acl: CONN, run: clientTrackinginfoCommand },
       { name: 'HELP', arity: 2, flags: f('loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'List the CLIENT subcommands.', complexity: 'O(1)', acl: CONN, run: clientHelpCommand },
@@ -212,6 +216,29 @@ function clientUnblockCommand({ server, argv }: CommandContext): Reply {
 
 const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
+// CLIENT PAUSE timeout [WRITE|ALL]
+function clientPauseCommand({ server, argv }: CommandContext): Reply {
+  if (argv.length > 4) subcommandSyntaxError(argv);
+  let mode: 'write' | 'all' = 'all';
+  if (argv.length === 4) {
+    const m = argv[3].toLowerCase();
+    if (m === 'write') mode = 'write';
+    else if (m !== 'all') fail('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  // getTimeoutFromObjectOrReply in milliseconds: an integer, not negative; 0 ends at once
+  const ms = parseInteger(argv[2]);
+  if (ms === null) fail('ERR timeout is not an integer or out of range');
+  if (Number(ms) < 0) fail('ERR timeout is negative');
+  server.pause.pause(mode, Number(ms) > 0 ? server.clock.now() + Number(ms) : 0);
+  return OK;
+}
+
+// CLIENT UNPAUSE
+function clientUnpauseCommand({ server }: CommandContext): Reply {
+  server.pause.unpause();
+  return OK;
+}
+
 // CLIENT NO-EVICT ON|OFF
 function clientNoEvictCommand({ client }: CommandContext, args: ArgCursor): Reply {
   const mode = args.nextUpper();
@@ -256,6 +283,10 @@ function clientHelpCommand({ argv }: CommandContext): Reply {
     '    Return information about client connections. Options:',
     '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
     '      Return clients of specified type.',
+    'UNPAUSE',
+    '    Stop the current client pause, resuming traffic.',
+    'PAUSE <timeout> [WRITE|ALL]',
+    '    Suspend all, or just write, clients for <timeout> milliseconds.',
     'REPLY (ON|OFF|SKIP)',
     '    Control the replies sent to the current connection.',
     'SETNAME <name>',

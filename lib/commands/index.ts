@@ -26,6 +26,8 @@ import { handleClientsBlockedOnKeys } from '../server/blocking';
 import { setCommands } from './set';
 import { hashCommands } from './hash';
 import { zsetCommands } from './zset';
+import { streamCommands } from './stream';
+import { geoCommands } from './geo';
 import { sortCommands } from './sort';
 import { dumpCommands } from './dump';
 import { pubsubCommands } from './pubsub';
@@ -101,6 +103,8 @@ export const commandTable = new CommandTable([
   ...setCommands,
   ...hashCommands,
   ...zsetCommands,
+  ...streamCommands,
+  ...geoCommands,
   ...listCommands,
   ...sortCommands,
   ...dumpCommands,
@@ -152,6 +156,15 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   if ((has(command, 'readonly') || has(command, 'write') || has(command, 'may_replicate')) &&
       (client.replica !== null || mode === 'replica' || isMonitor(server, client))) {
     return reject(server, client, command, argv, "ERR Replica can't interact with the keyspace");
+  }
+  // CLIENT PAUSE: the command waits (blockClient BLOCKED_POSTPONE) until the pause ends; EXEC waits if its queue writes
+  if (server.pause.isPaused) {
+    const writes = (c: Command) => has(c, 'write') || has(c, 'may_replicate');
+    const mayWrite = writes(command) || (command.fullname === 'exec' && client.queue.some((q) => writes(q.command)));
+    if (server.pause.holds(client, command, mayWrite)) {
+      server.pause.hold(client, argv);
+      return BLOCKED;
+    }
   }
   const base = command.parent ?? command;
   if (inMulti && !TRANSACTION_CONTROL.has(base.fullname)) {

@@ -16,6 +16,7 @@ import { obufLimits } from './config-values';
 import { isSubscribed } from './pubsub';
 import { isMonitor } from '../commands/monitor';
 import { Replication } from './replication';
+import { ClientPause } from './pause';
 import { ReplicaRole } from './replica-of';
 import { Persistence, type ShutdownFlags } from './persistence';
 import { Aof } from './aof';
@@ -61,6 +62,7 @@ export class Server {
   readonly writer = new ReplyWriter();
   readonly watches = new Watches();
   readonly replication: Replication;
+  readonly pause = new ClientPause(this);
   /** RDB files (load at start, SAVE, BGSAVE, save points) and the append-only file. */
   readonly persistence: Persistence;
   readonly aof: Aof;
@@ -465,6 +467,11 @@ export class Server {
     if (client.mode !== 'blocked') return;
     client.send({ type: 'client.unblock' });
     client.push(reply);
+    this.resumeInput(client);
+  }
+
+  /** A parked client runs again: whatever it pipelined behind its blocking command is processed next. */
+  resumeInput(client: Client): void {
     if (client.decoder.buffered > 0) setImmediate(() => this.processInput(client));
   }
 
@@ -477,7 +484,10 @@ export class Server {
     if (!this.clients.delete(client.id)) return;
     if (client.watched.size) this.watches.unwatchAll(client);
     if (client.replica) this.replication.peerClosed(client);
-    if (client.mode === 'blocked') this.replication.forgetWaiter(client);
+    if (client.mode === 'blocked') {
+      this.replication.forgetWaiter(client);
+      this.pause.forget(client);
+    }
     client.send({ type: 'socket.closed' });
     client.actor.stop();
   }

@@ -308,6 +308,7 @@ export class Db {
   /** Delete an expired key (a master), or only report it as absent (a replica waits for the master's DEL). */
   private expireEntry(key: string, e: Entry): boolean {
     if (this.ks.replicaMode !== 'master') return this.ks.replicaMode === 'replica-read';
+    if (this.ks.expiryPaused) return true; // CLIENT PAUSE WRITE: expired, but deleting it would be a write
     this.remove(key, e);
     this.ks.stats.expiredKeys++;
     this.ks.hooks.expired(this, key);
@@ -391,6 +392,8 @@ export class Keyspace {
    * clients see them as absent ('replica-read'), the master's own stream still sees them ('replica-master').
    */
   replicaMode: 'master' | 'replica-read' | 'replica-master' = 'master';
+  /** Clients are paused (CLIENT PAUSE): expired keys read as absent but are not deleted, nothing is propagated. */
+  expiryPaused = false;
   /**
    * maxmemory-policy is an LFU one: Entry.lru then holds Redis's access counter (minutes << 8 | log counter)
    * instead of an access time. The server sets it, with the lfu-* knobs, from its config.
@@ -454,7 +457,7 @@ export class Keyspace {
    * repeat while more than 10% of a sample had expired, and stop after `budgetMs`.
    */
   activeExpireCycle(budgetMs = 25): void {
-    if (this.replicaMode !== 'master') return;
+    if (this.replicaMode !== 'master' || this.expiryPaused) return;
     const start = this.clock.now();
     this.tick();
     let totalSampled = 0, totalExpired = 0;

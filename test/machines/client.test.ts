@@ -92,7 +92,7 @@ test('MONITOR: monitor until RESET, through MULTI and a block; subscribing does 
   assert.is(c.value(), 'monitor');
   c.send({ type: 'command.reset' });
   assert.is(c.value(), 'normal');
-  assert.equal(c.actor.getSnapshot().context, { id: 1, addr: '127.0.0.1:1', subscribed: false, monitor: false });
+  assert.equal(c.actor.getSnapshot().context, { id: 1, addr: '127.0.0.1:1', subscribed: false, monitor: false, blockedInMulti: false });
   assert.equal(c.emitted, ['connectionReset']);
 });
 
@@ -139,6 +139,19 @@ test('a socket that closes without QUIT goes straight to closed', () => {
   c.send({ type: 'socket.closed' });
   assert.is(c.value(), 'closed');
   assert.equal(c.emitted, ['released']);
+});
+
+test('a client paused while queueing a transaction resumes in multi', () => {
+  const c = start();
+  c.send({ type: 'command.multi' });
+  c.send({ type: 'client.block', reason: 'pause' });
+  assert.is(c.value(), 'blocked');
+  c.send({ type: 'client.unblock' });
+  assert.is(c.value(), 'multi');
+  c.send({ type: 'command.exec' });
+  c.send({ type: 'client.block', reason: 'wait' });
+  c.send({ type: 'client.unblock' });
+  assert.is(c.value(), 'normal', 'an ordinary block afterwards goes back to normal');
 });
 
 test.run();
