@@ -116,7 +116,7 @@ test('CLIENT ID, SETNAME, GETNAME', async () => {
     [['CLIENT', 'ID', 'x'], arity('client|id')],
     [['CLIENT'], arity('client')],
     [['CLIENT', 'FOO'], err("ERR unknown subcommand 'FOO'. Try CLIENT HELP.")],
-    [['CLIENT', 'PAUSE', '100'], err("ERR unknown subcommand 'PAUSE'. Try CLIENT HELP.")],
+    [['CLIENT', 'TRACKING', 'on'], err("ERR unknown subcommand 'TRACKING'. Try CLIENT HELP.")],
     [['CLIENT', 'GETREDIR'], int(-1)],
     [['CLIENT', 'TRACKINGINFO'], '*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n'],
     [['CLIENT', 'HELP'], /^\*\d+\r\n\+CLIENT <subcommand> \[<arg> \[value\] \[opt\] \.\.\.\]\. Subcommands are:\r\n/],
