@@ -8,6 +8,7 @@ import { Snapshot } from '../store/snapshot';
 import { intsetBlob, type SetValue } from '../store/set';
 import type { HashValue } from '../store/hash';
 import type { ZsetValue } from '../store/zset';
+import { idMs, idSeq, rawId, type StreamId, type StreamValue } from '../store/stream';
 import { formatDouble } from '../protocol/reply';
 import { encodeListpack, listpackEntrySize, LISTPACK_EMPTY_SIZE } from './listpack';
 import { NO_EXPIRY } from '../store/keyspace';
@@ -104,8 +105,17 @@ class ChunkWriter {
     this.pending += 8;
   }
 
-  /** rdbSaveLen: the shortest of the 6-bit, 14-bit, 32-bit and 64-bit forms. */
-  length(n: number): void {
+  /** rdbSaveLen: the shortest of the 6-bit, 14-bit, 32-bit and 64-bit forms (a bigint for 64-bit values). */
+  length(n: number | bigint): void {
+    if (typeof n === 'bigint') {
+      if (n <= 0xffffffffn) return this.length(Number(n));
+      this.room(9);
+      this.cur[this.pos] = op.RDB_64BITLEN;
+      this.cur.writeBigUInt64BE(n, this.pos + 1);
+      this.pos += 9;
+      this.pending += 9;
+      return;
+    }
     if (n < 1 << 6) return this.u8(n);
     if (n < 1 << 14) {
       this.u8((op.RDB_14BITLEN << 6) | (n >> 8));
@@ -240,6 +250,7 @@ const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
       }
     },
   },
+  stream: { rdbType: op.RDB_TYPE_STREAM_LISTPACKS_2, write: (w, v, compress) => writeStream(w, v as StreamValue, compress) },
   // As 7.0 writes them: a listpack as its blob (type 17), a skip list as a count and its pairs, highest score
   // first, each score as 8 binary bytes (type 5).
   zset: {
@@ -258,6 +269,49 @@ const valueEncoders: Partial<Record<TypeName, ValueEncoder>> = {
     },
   },
 };
+
+/**
+ * RDB_TYPE_STREAM_LISTPACKS_2, as 7.0 writes it: each node's master ID (16 big-endian bytes) and listpack, the
+ * length, the last, first and maximal deleted IDs, the entries added, then each group (name order): name, last ID,
+ * read counter, its PEL (raw ID, delivery time, count) and its consumers with their seen time and pending IDs.
+ */
+function writeStream(w: ChunkWriter, s: StreamValue, compress: boolean): void {
+  const id = (v: StreamId) => {
+    w.length(idMs(v));
+    w.length(idSeq(v));
+  };
+  w.length(s.nodes.size);
+  for (const [master, node] of s.nodes.entries()) {
+    w.string(rawId(master), compress);
+    w.string(encodeListpack(node.listpackItems()).latin1Slice(), compress);
+  }
+  w.length(s.length);
+  id(s.lastId);
+  id(s.firstId);
+  id(s.maxDeletedId);
+  w.length(s.entriesAdded);
+  const groups = s.sortedGroups();
+  w.length(groups.length);
+  for (const [name, g] of groups) {
+    w.string(name, compress);
+    id(g.lastId);
+    w.length(BigInt.asUintN(64, g.entriesRead)); // -1 (unknown) is stored as 2^64-1
+    w.length(g.pel.size);
+    for (const [pid, nack] of g.pel.entries()) {
+      w.latin1(rawId(pid));
+      w.int64le(nack.deliveryTime);
+      w.length(nack.deliveryCount);
+    }
+    const consumers = g.sortedConsumers();
+    w.length(consumers.length);
+    for (const c of consumers) {
+      w.string(c.name, compress);
+      w.int64le(c.seenTime);
+      w.length(c.pel.size);
+      for (const pid of c.pel.keys()) w.latin1(rawId(pid));
+    }
+  }
+}
 
 /** LLONG_MAX / 2 as a double: zzlInsertAt stores a score within it that has no fraction as an integer (double2ll). */
 const LISTPACK_INT_SCORE_MAX = 4611686018427387903;

@@ -26,6 +26,7 @@ import type { SetValue } from '../store/set';
 import type { List } from '../store/list';
 import type { HashValue } from '../store/hash';
 import type { ZsetValue } from '../store/zset';
+import { formatId, ID_MAX, ID_MIN, type StreamValue } from '../store/stream';
 import { Client } from './client';
 import { quoteRepr } from './config-values';
 import {
@@ -189,7 +190,40 @@ const rewriters: Partial<Record<TypeName, (key: string, value: Value) => string[
   hash: (key, value) => batched('HMSET', key, (value as HashValue).entries().flat(), 2),
   // ZADD with 64 score/member pairs per command, scores as %.17g (rewriteSortedSetObject)
   zset: (key, value) => batched('ZADD', key, [...(value as ZsetValue).entries()].flatMap(([m, score]) => [formatDouble(score), m]), 2),
+  stream: (key, value) => rewriteStream(key, value as StreamValue),
 };
+
+/**
+ * rewriteStreamObject(): an XADD per entry (an empty stream is made by XADD MAXLEN 0 of a dummy entry), XSETID for
+ * the last ID and counters, then per group XGROUP CREATE … ENTRIESREAD, and per consumer an XCLAIM … FORCE for
+ * each pending entry, or XGROUP CREATECONSUMER when it has none.
+ */
+function rewriteStream(key: string, s: StreamValue): string[][] {
+  const out: string[][] = [];
+  if (s.length) {
+    for (const e of s.range(ID_MIN, ID_MAX)) {
+      const argv = ['XADD', key, formatId(e.id)];
+      for (let i = 0; i < e.values.length; i++) argv.push(e.fields[i], e.values[i]);
+      out.push(argv);
+    }
+  } else {
+    out.push(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  }
+  out.push(['XSETID', key, formatId(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', formatId(s.maxDeletedId)]);
+  for (const [name, g] of s.sortedGroups()) {
+    out.push(['XGROUP', 'CREATE', key, name, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+    for (const c of g.sortedConsumers()) {
+      if (c.pel.size === 0) {
+        out.push(['XGROUP', 'CREATECONSUMER', key, name, c.name]);
+        continue;
+      }
+      for (const [id, nack] of c.pel.entries()) {
+        out.push(['XCLAIM', key, name, c.name, '0', formatId(id), 'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount), 'JUSTID', 'FORCE']);
+      }
+    }
+  }
+  return out;
+}
 
 function rewriteRecord(r: SnapshotRecord): Buffer[] {
   const type: TypeName = typeof r.value === 'string' ? 'string' : r.value.type;

@@ -5,6 +5,7 @@
  * say how a client is served (KeyWaiter.serve); this module keeps who waits for what, timeouts and clean-up.
  */
 import type { Subscription } from 'xstate';
+import { commandTable } from '../commands';
 import { error, type Reply } from '../protocol/reply';
 import { fail } from '../protocol/errors';
 import { parseLongDouble } from '../store/long-double';
@@ -142,7 +143,12 @@ class BlockedKeys {
   /** Answer a parked client and let it run again. */
   finish(client: Client, reply: Reply): void {
     this.forget(client);
-    if (reply.kind === 'error') this.server.stats.countError(reply.text); // as addReplyError counts it
+    if (reply.kind === 'error') {
+      this.server.stats.countError(reply.text); // as addReplyError counts it
+      // updateStatsOnUnblock(): the parked command (the client's last, it ran nothing since) failed after all
+      const command = commandTable.get(client.lastCommand);
+      if (command) command.stats.failed++;
+    }
     this.server.unblock(client, reply);
   }
 
