@@ -7,7 +7,7 @@ import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from 
 import { array, bulk, EMPTY_ARRAY, int, NIL, NIL_ARRAY, raw, ZERO, type Reply } from '../protocol/reply';
 import {
   cellScoreRange, distance, distanceWithin, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, geohashString,
-  isZeroHash, pointScore, scoreToLonLat, searchAreas, type GeoShape,
+  isZeroHash, pointBits, scoreToLonLat, searchAreas, type GeoShape,
 } from '../store/geohash';
 import type { Db } from '../store/keyspace';
 import { parseDouble, parseInteger } from '../store/numbers';
@@ -250,9 +250,11 @@ function geoaddCommand(ctx: CommandContext): Reply {
   const points: [score: number, member: string][] = [];
   for (let i = longIdx; i < argv.length; i += 3) {
     const [lon, lat] = lonLatArgs(argv[i], argv[i + 1]);
-    const score = pointScore(lon, lat);
-    points.push([score, argv[i + 2]]);
-    zadd.push(String(score), argv[i + 2]);
+    const [hi, lo] = pointBits(lon, lat);
+    // the score as the exact integer, which ZADD then rounds to a double (only at the upper edges does it have to)
+    const text = hi < 0x200000 ? String(hi * 2 ** 32 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+    points.push([Number(text), argv[i + 2]]);
+    zadd.push(text, argv[i + 2]);
   }
   // ZADD itself refuses an empty list of pairs
   if (points.length === 0) fail(ERR_SYNTAX);

@@ -1,7 +1,8 @@
 /**
  * Geohashes as Redis computes them (geohash.c, geohash_helper.c): 26+26 interleaved bits over the Web Mercator
  * latitude band, the nine boxes that cover a search shape, and haversine distances on a sphere of Redis's radius.
- * Every step keeps Redis's operation order so the doubles come out the same. Commands live in lib/commands/geo.ts.
+ * Every step keeps Redis's operation order, and sin/cos/asin are rounded correctly (trig.ts), so the doubles come out
+ * as Redis's. Commands live in lib/commands/geo.ts.
  */
 import { asin, cos, sin } from './trig';
 
@@ -118,13 +119,18 @@ export function align52(h: GeoHash): bigint {
   return (h.bits << BigInt(52 - h.step * 2)) & U64;
 }
 
+/** GEOADD's hash for a point already checked to be within the limits: 52 bits (more at the upper edges), as uint32 halves. */
+export function pointBits(longitude: number, latitude: number): [hi: number, lo: number] {
+  const [lat, lon] = offsets(WGS84_LONG, WGS84_LAT, longitude, latitude, GEO_STEP_MAX)!;
+  return interleaveHalves(lat, lon);
+}
+
 /**
- * GEOADD's score for a point already checked to be within the limits: its 52-bit hash as a double (one rounding,
- * as the uint64 to double conversion does, when the upper edge pushes it past 2^53).
+ * The hash as the double a sorted set keeps: one rounding, as converting the uint64 does, when the upper edges
+ * push it past 2^53.
  */
 export function pointScore(longitude: number, latitude: number): number {
-  const [lat, lon] = offsets(WGS84_LONG, WGS84_LAT, longitude, latitude, GEO_STEP_MAX)!;
-  const [hi, lo] = interleaveHalves(lat, lon);
+  const [hi, lo] = pointBits(longitude, latitude);
   return hi * TWO32 + lo;
 }
 

@@ -96,6 +96,13 @@ test('GEOADD propagates as ZADD with the options as typed and the 52-bit scores'
   assert.equal(await propagation('GEOADD', 'p', 'NX', '1', '1', 'zero'), []); // nothing changed
   assert.equal(await propagation('GEOADD', 'p', '180', '85.05112878', 'corner'), [['zadd', 'p', '13510798882111488', 'corner']]);
   assert.equal(zsetAt('p')?.score('corner'), 2 ** 53 + 2 ** 52); // both offsets at 2^26: past 52 bits
+  // at longitude 180 the hash passes 2^53: replicas get the exact integer (as sdsfromlonglong writes it), not the double
+  const latCell = BigInt(Math.trunc(((10 - -85.05112878) / (85.05112878 * 2)) * 2 ** 26));
+  let bits = 1n << 53n;
+  for (let i = 0n; i < 26n; i++) bits |= ((latCell >> i) & 1n) << (2n * i);
+  assert.ok(BigInt(Number(bits)) !== bits); // no double holds it
+  assert.equal(await propagation('GEOADD', 'p', '180', '10', 'edge'), [['zadd', 'p', bits.toString(), 'edge']]);
+  assert.equal(zsetAt('p')?.score('edge'), Number(bits));
 });
 
 test('GEOPOS, GEOHASH and GEODIST: decoded positions, 11-character hashes, distances in each unit', async () => {
