@@ -1,8 +1,7 @@
 /**
- * Geohashes as Redis computes them (geohash.c, geohash_helper.c): 26+26 interleaved bits over the Web Mercator
- * latitude band, the nine boxes that cover a search shape, and haversine distances on a sphere of Redis's radius.
- * Every step keeps Redis's operation order, and sin/cos/asin are rounded correctly (trig.ts), so the doubles come out
- * as Redis's. Commands live in lib/commands/geo.ts.
+ * Geohashes as Redis computes them (geohash.c, geohash_helper.c): 52 interleaved bits over the Web Mercator band,
+ * the nine cells covering a search shape, haversine distances on Redis's sphere. Redis's operation order throughout
+ * and correctly rounded sin/cos/asin (trig.ts) make the doubles match. Commands live in lib/commands/geo.ts.
  */
 import { asin, cos, sin } from './trig';
 
