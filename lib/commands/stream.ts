@@ -256,7 +256,7 @@ function countDirty(ctx: CommandContext, n = 1): void {
   ctx.server.keyspace.dirty += n;
 }
 
-/** `cmd … ~ threshold`: a server name for the group-command side effects Redis propagates. */
+/** alsoPropagate(): a command replicas and the AOF get besides (or instead of) the one that ran. */
 function propagate(ctx: CommandContext, argv: string[]): void {
   ctx.server.propagation.also(ctx.db.id, argv);
 }
@@ -489,24 +489,19 @@ function xaddCommand(ctx: CommandContext): Reply {
   if (!fresh) db.beforeInPlaceChange(key);
   const config = ctx.server.config;
   s.append(id!, fields, values, { maxBytes: config.getNumber('stream-node-max-bytes'), maxEntries: config.getNumber('stream-node-max-entries') });
-  const rewritten = [...argv];
-  let rewrite = false;
+  // what replicas and the AOF get: the ID actually used, and what an approximate trim left as an exact one
+  let rewritten: string[] | undefined;
   if (a.strategy !== null) {
     s.trim(a.strategy, a.approx, a.limit);
-    if (a.approx) {
-      rewriteApproxTrim(rewritten, a, s);
-      rewrite = true;
-    }
+    if (a.approx) rewriteApproxTrim((rewritten ??= [...argv]), a, s);
   }
-  if (a.id === null || !a.id.seqGiven) {
-    rewritten[a.idPos] = formatId(id!);
-    rewrite = true;
-  }
+  const idText = formatId(id!);
+  if (a.id === null || !a.id.seqGiven) (rewritten ??= [...argv])[a.idPos] = idText;
   if (fresh) db.set(key, s);
   else db.signalModified(key);
-  if (rewrite) ctx.rewrite = rewritten;
+  if (rewritten) ctx.rewrite = rewritten;
   signalKeyAsReady(ctx.server, db, key);
-  return idReply(id!);
+  return bulk(idText);
 }
 
 // XTRIM key <MAXLEN | MINID> [= | ~] threshold [LIMIT count]

@@ -484,7 +484,29 @@ test('XINFO STREAM and FULL: counters, nodes, first and last entries, groups wit
   assert.is(await conn.readRaw(), '*4\r\n:0\r\n_\r\n_\r\n_\r\n');
 });
 
-test('COPY, RENAME and MOVE take a stream with its groups; the copy is independent', async () => {
+test('WATCH: XADD, XDEL and XTRIM touch the key; group bookkeeping and XSETID do not, as in Redis 7.0', async () => {
+  await cmd('XADD', 's', '1-0', 'f', 'v');
+  await cmd('XGROUP', 'CREATE', 's', 'g', '0');
+  const other = await srv.connect();
+  try {
+    const changes = [
+      [['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'], false], [['XACK', 's', 'g', '1-0'], false],
+      [['XGROUP', 'CREATECONSUMER', 's', 'g', 'x'], false], [['XSETID', 's', '5-0'], false],
+      [['XCLAIM', 's', 'g', 'y', '0', '1-0', 'FORCE'], false], [['XGROUP', 'DESTROY', 's', 'g'], false],
+      [['XADD', 's', '6-0', 'f', 'v'], true], [['XDEL', 's', '6-0'], true], [['XTRIM', 's', 'MAXLEN', '0'], true],
+    ] as const;
+    for (const [argv, touches] of changes) {
+      await runRows(conn, [[['WATCH', 's'], OK], [['MULTI'], OK], [['PING'], '+QUEUED\r\n']]);
+      other.send(...argv);
+      await other.readRaw();
+      await runRows(conn, [[['EXEC'], touches ? NIL_ARRAY : arr('+PONG\r\n')]]);
+    }
+  } finally {
+    other.close();
+  }
+});
+
+test('COPY takes a stream with its groups, independent of the original; TYPE and OBJECT ENCODING', async () => {
   await cmd('XADD', 's', '1-0', 'f', 'v');
   await cmd('XGROUP', 'CREATE', 's', 'g', '0');
   await cmd('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>');
@@ -535,6 +557,127 @@ test('AOF: a base of commands rebuilds streams with their groups, consumers and 
     assert.is(scrub(after), scrub(before[i]), probe[i].join(' '));
   }
 });
+
+test('AOF replay applies approximate trims whole, whatever the node limits of the server replaying them', async () => {
+  conn.close();
+  await srv.close();
+  const dir = tempDir();
+  srv = await startInProcess({ config: [['dir', dir], ['appendonly', 'yes'], ['stream-node-max-entries', '10']] });
+  conn = await srv.connect();
+  for (let i = 1; i <= 100; i++) await cmd('XADD', 's', `${i}-0`, 'f', 'v');
+  await runRows(conn, [
+    [['XADD', 's', 'MAXLEN', '~', '55', 'LIMIT', '30', '101-0', 'f', 'v'], bulk('101-0')],
+    [['XLEN', 's'], int(71)],
+    [['XTRIM', 's', 'MINID', '~', '45'], int(10)],
+    [['XLEN', 's'], int(61)],
+  ]);
+  conn.close();
+  await srv.close();
+  srv = await startInProcess({ config: [['dir', dir], ['appendonly', 'yes'], ['stream-node-max-entries', '1']] });
+  conn = await srv.connect();
+  await runRows(conn, [[['XLEN', 's'], int(61)], [['XRANGE', 's', '-', '+', 'COUNT', '1'], arr(entry('41-0', 'f', 'v'))]]);
+});
+
+/** What the replication tests compare: every group detail, times aside (each master stamps its own). */
+const REPLICATED = [['XINFO', 'STREAM', 's', 'FULL', 'COUNT', '0'], ['XINFO', 'STREAM', 'e', 'FULL'], ['XINFO', 'STREAM', 't']];
+const scrubTimes = (raw: string) => raw.replace(/:1\d{12}\r\n/g, ':T\r\n');
+
+/** A workload with trims, group reads (NOACK too), claims, acknowledgements, and a blocked reader served. */
+async function replicatedWorkload(port: number): Promise<void> {
+  const c = await RawConnection.connect(port);
+  const reader = await RawConnection.connect(port);
+  const run = async (...argv: string[]) => {
+    c.send(...argv);
+    return c.readRaw();
+  };
+  try {
+    for (let i = 1; i <= 120; i++) await run('XADD', 's', `${i}-1`, 'f', String(i));
+    await run('XADD', 's', 'MAXLEN', '~', '90', 'LIMIT', '20', '121-0', 'f', 'v');
+    await run('XTRIM', 's', 'MINID', '~', '60');
+    await run('XDEL', 's', '70-1', '71-1');
+    await run('XGROUP', 'CREATE', 's', 'g', '0');
+    await run('XGROUP', 'CREATE', 's', 'h', '$', 'ENTRIESREAD', '3');
+    await run('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '5', 'STREAMS', 's', '>');
+    await run('XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'COUNT', '3', 'STREAMS', 's', '>');
+    await run('XACK', 's', 'g', '6-1');
+    await run('XCLAIM', 's', 'g', 'carol', '0', '4-1', 'TIME', '1600000000000', 'RETRYCOUNT', '4');
+    await run('XDEL', 's', '3-1');
+    await run('XAUTOCLAIM', 's', 'g', 'dave', '0', '-', 'COUNT', '2');
+    await run('XGROUP', 'CREATECONSUMER', 's', 'h', 'erin');
+    reader.send('XREADGROUP', 'GROUP', 'h', 'frank', 'BLOCK', '0', 'STREAMS', 's', '>');
+    for (;;) {
+      const info = await run('INFO', 'clients');
+      if (/blocked_clients:1/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await run('XADD', 's', '200-0', 'f', 'new');
+    await reader.readRaw();
+    await run('XGROUP', 'CREATE', 'e', 'g', '$', 'MKSTREAM');
+    await run('XSETID', 'e', '5-5', 'ENTRIESADDED', '9', 'MAXDELETEDID', '4-0');
+    await run('CONFIG', 'SET', 'stream-node-max-entries', '3');
+    for (let i = 1; i <= 20; i++) await run('XADD', 't', `${i}-0`, 'n', String(i));
+    await run('XADD', 't', 'MAXLEN', '~', '10', '21-0', 'n', 'last');
+  } finally {
+    c.close();
+    reader.close();
+  }
+}
+
+async function replies(port: number, cmds: string[][]): Promise<string[]> {
+  const c = await RawConnection.connect(port);
+  try {
+    const out: string[] = [];
+    for (const argv of cmds) {
+      c.send(...argv);
+      out.push(scrubTimes(await c.readRaw()));
+    }
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+async function waitAcked(port: number, replicas: number): Promise<void> {
+  const c = await RawConnection.connect(port);
+  c.send('WAIT', String(replicas), '5000');
+  assert.is(await c.readRaw(), int(replicas));
+  c.close();
+}
+
+test('replication: replicas of toyredis and of real Redis, real or toyredis, end with the same streams', async () => {
+  if (!hasRedis) return;
+  // The replicas cut nodes at every entry: what the masters trimmed by nodes must reach them as exact trims.
+  const master = await startRedis();
+  const realReplica = await startRedis(['--replicaof', '127.0.0.1', String(master.port), '--stream-node-max-entries', '1']);
+  const toyReplica = await startInProcess({ config: [['replicaof', `127.0.0.1 ${master.port}`], ['stream-node-max-entries', '1']] });
+  const ofToy = await startRedis(['--replicaof', '127.0.0.1', String(srv.port), '--stream-node-max-entries', '1']);
+  try {
+    for (const port of [realReplica.port, toyReplica.port, ofToy.port]) await waitForLink(port);
+    await replicatedWorkload(master.port);
+    await replicatedWorkload(srv.port);
+    await waitAcked(master.port, 2);
+    await waitAcked(srv.port, 1);
+    const reference = await replies(realReplica.port, REPLICATED);
+    assert.equal(await replies(toyReplica.port, REPLICATED), reference, 'toyredis replica of real Redis');
+    assert.equal(await replies(ofToy.port, REPLICATED), reference, 'real Redis replica of toyredis');
+  } finally {
+    await toyReplica.close();
+    for (const s of [ofToy, realReplica, master]) await s.stop();
+  }
+});
+
+async function waitForLink(port: number): Promise<void> {
+  const c = await RawConnection.connect(port);
+  try {
+    for (;;) {
+      c.send('INFO', 'replication');
+      if ((await c.readRaw()).includes('master_link_status:up')) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    c.close();
+  }
+}
 
 // ---- against real Redis ----
 
