@@ -4,6 +4,7 @@
  * through hooks, so WATCH, propagation and persistence can follow without the store knowing them.
  */
 import type { Value } from './types';
+import { BigMap, BigSet } from './big-map';
 
 /** Where time comes from; tests inject a fake one so that expiry needs no sleeping. */
 export interface Clock {
@@ -44,12 +45,12 @@ export interface KeyspaceHooks {
 const noHooks: KeyspaceHooks = { modified() {}, expired() {}, flushed() {} };
 
 export class Db {
-  private dict = new Map<string, Entry>();
+  private dict = new BigMap<string, Entry>();
   /** Keys by slot; deleted slots hold undefined until reused. */
   private slots: (string | undefined)[] = [];
   private freeSlots: number[] = [];
   /** Keys that have a TTL (db->expires), walked by the active expire cycle. */
-  volatile = new Set<string>();
+  volatile = new BigSet<string>();
   private expireCursor: Iterator<string> | null = null;
   avgTtl = 0;
 
@@ -207,10 +208,10 @@ export class Db {
     const n = this.dict.size;
     this.ks.hooks.flushed(this);
     for (const s of this.ks.snapshots) s.beforeBulkChange(this);
-    this.dict = new Map();
+    this.dict = new BigMap();
     this.slots = [];
     this.freeSlots = [];
-    this.volatile = new Set();
+    this.volatile = new BigSet();
     this.expireCursor = null;
     this.avgTtl = 0;
     if (n) this.ks.dirty += n;

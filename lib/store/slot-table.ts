@@ -3,6 +3,7 @@
  * a dense array for O(1) uniform random picks (SPOP, SRANDMEMBER, HRANDFIELD), and a slot per key kept for life,
  * so that an SSCAN/HSCAN cursor is a slot number. Values are optional: a set keeps none.
  */
+import { BigMap } from './big-map';
 
 /**
  * How many slots one scan call may step over per key asked for. Redis allows COUNT * 10 dict buckets; an empty
@@ -12,7 +13,7 @@ const SCAN_STEPS_PER_KEY = 1000;
 
 export class SlotTable<V = undefined> {
   /** key -> its position in `dense`; its own order is insertion order, deletions closing up (a listpack's) */
-  private index = new Map<string, number>();
+  private index = new BigMap<string, number>();
   private dense: string[] = [];
   /** vals[i] is the value of dense[i], kept only when the table was made with values */
   private vals: V[] | null;
@@ -162,7 +163,7 @@ export class SlotTable<V = undefined> {
   /** An exact copy: same keys, values, slots and both orders. */
   clone(): SlotTable<V> {
     const c = new SlotTable<V>(this.vals !== null);
-    c.index = new Map(this.index);
+    c.index = this.index.clone();
     c.dense = this.dense.slice();
     c.vals = this.vals === null ? null : this.vals.slice();
     c.slotOf = this.slotOf.slice();
