@@ -1,8 +1,7 @@
 /**
- * Stream commands (t_stream.c): XADD and trimming, ranges, XREAD/XREADGROUP (blocking through blocking.ts),
- * consumer groups, pending entries, claims, XINFO and XSETID, with Redis 7.0's replies, errors and propagation
- * (auto IDs and approximate trims sent as explicit values; group reads sent as XCLAIM / XGROUP commands).
- * The value and its nodes live in lib/store/stream.ts.
+ * Stream commands (t_stream.c): XADD and trims, ranges, XREAD/XREADGROUP (blocking through blocking.ts), groups,
+ * pending entries, claims, XINFO, XSETID, with 7.0's replies, errors and propagation (auto IDs and approximate
+ * trims sent as explicit values, group reads as XCLAIM / XGROUP). The value lives in lib/store/stream.ts.
  */
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
 import { array, bulk, EMPTY_ARRAY, error, int, map, NIL, NIL_ARRAY, OK, ONE, ZERO, type Reply } from '../protocol/reply';
