@@ -1,8 +1,9 @@
 /**
  * A cursor over a command's arguments (after the name), in the manner of mini-redis's Parse: handlers pull
- * what they expect and the cursor throws Redis's error when an argument is missing or malformed.
+ * what they expect and the cursor throws Redis's error when an argument is missing or malformed. Below it, the
+ * argument readers several families share: an argument as C's string functions see it, keywords, numbers.
  */
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError } from '../protocol/errors';
+import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, fail, ReplyError } from '../protocol/errors';
 import { parseDouble, parseInteger } from '../store/numbers';
 
 export class ArgCursor {
@@ -64,9 +65,7 @@ export class ArgCursor {
   }
 
   nextFloat(error = ERR_NOT_FLOAT): number {
-    const v = parseDouble(this.next());
-    if (v === null) throw new ReplyError(error);
-    return v;
+    return doubleArg(this.next(), error);
   }
 
   /** Every argument not consumed yet. */
@@ -80,4 +79,49 @@ export class ArgCursor {
   finish(): void {
     if (this.i < this.argv.length) throw new ReplyError(ERR_SYNTAX);
   }
+}
+
+/** An argument as C's string functions see it (strcasecmp, strtod, strtoul, `%s`): up to its first NUL byte. */
+export function cText(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return nul < 0 ? arg : arg.slice(0, nul);
+}
+
+/** An option keyword as strcasecmp() compares it: ASCII letters upper-cased only, and a NUL byte ends it. */
+export function keyword(arg: string): string {
+  return cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
+/**
+ * getLongFromObjectOrReply(), or with `min` getRangeLongFromObjectOrReply() with one message for both kinds of
+ * failure: an int64 as a number (exact to 2^53, which no count or index reaches).
+ */
+export function longArg(text: string, min = -Infinity, message = ERR_NOT_INTEGER): number {
+  const v = parseInteger(text);
+  if (v === null || Number(v) < min) fail(message);
+  return Number(v);
+}
+
+/**
+ * getDoubleFromObject(): strtod over the whole argument, no leading space, no NaN, and no overflow to infinity or
+ * underflow to zero from digits (ERANGE); "inf" itself is fine.
+ */
+export function doubleArg(text: string, message = ERR_NOT_FLOAT): number {
+  const v = parseDouble(text);
+  if (v === null) return fail(message);
+  if (!Number.isFinite(v) && !/^[+-]?inf(inity)?$/i.test(text)) fail(message);
+  if (v === 0 && /[1-9]/.test(text.replace(/[eEpP].*$/, '').replace(/^[+-]?0[xX]/, ''))) fail(message);
+  return v;
+}
+
+/**
+ * Start and stop indexes (LRANGE, ZRANGE by rank): negative ones count from the end, then both are clamped to
+ * the length. [start, stop] inclusive, or null for an empty range.
+ */
+export function clampRange(length: number, start: number, stop: number): [number, number] | null {
+  if (start < 0) start = length + start;
+  if (stop < 0) stop = length + stop;
+  if (start < 0) start = 0;
+  if (start > stop || start >= length) return null;
+  return [start, Math.min(stop, length - 1)];
 }

@@ -3,15 +3,16 @@
  * is a ZADD in disguise and propagates as one; searches scan the nine cells around the centre in Redis's order,
  * sort as glibc's stable qsort or Redis's partial pqsort would, and print distances and coordinates as Redis does.
  */
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, bulk, EMPTY_ARRAY, int, NIL, NIL_ARRAY, raw, ZERO, type Reply } from '../protocol/reply';
 import {
   cellScoreRange, distance, distanceWithin, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, geohashString,
   isZeroHash, pointBits, scoreToLonLat, searchAreas, type GeoShape,
 } from '../store/geohash';
 import type { Db } from '../store/keyspace';
-import { parseDouble, parseInteger } from '../store/numbers';
+import { parseInteger } from '../store/numbers';
 import { ZsetValue, type ZsetLimits } from '../store/zset';
+import { doubleArg } from './args';
 import { block, dbl, integer, key, oneof, str, tok } from './docs';
 import { afterKeyword, keyAt } from './keyspecs';
 import type { CommandContext, CommandSpec, KeyRef } from './types';
@@ -86,18 +87,6 @@ const ERR_ANY_WITHOUT_COUNT = 'ERR the ANY argument requires COUNT argument';
 function keyword(arg: string): string {
   const nul = arg.indexOf('\0');
   return (nul < 0 ? arg : arg.slice(0, nul)).replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-
-/**
- * getDoubleFromObjectOrReply(): strtod over the whole argument, no leading space, no NaN, and no overflow to
- * infinity or underflow to zero from digits ("inf" itself is fine).
- */
-function doubleArg(text: string, message = ERR_NOT_FLOAT): number {
-  const v = parseDouble(text);
-  if (v === null) return fail(message);
-  if (!Number.isFinite(v) && !/^[+-]?inf(inity)?$/i.test(text)) fail(message);
-  if (v === 0 && /[1-9]/.test(text.replace(/[eEpP].*$/, '').replace(/^[+-]?0[xX]/, ''))) fail(message);
-  return v;
 }
 
 /** extractLongLatOrReply(): both numbers parsed first, then the pair checked against the indexable limits. */

@@ -3,7 +3,9 @@
  * last element is deleted. Blocked clients are parked with lib/server/blocking.ts and served after the command
  * that gave their key data, each served pop propagated as the plain command it amounts to (BLPOP → LPOP).
  */
-import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
+import {
+  ERR_COUNT_NOT_POSITIVE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_NOT_POSITIVE, ERR_NUMKEYS, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail,
+} from '../protocol/errors';
 import {
   array, bulk, bulkArray, EMPTY_ARRAY, error, int, MINUS_ONE, NIL, NIL_ARRAY, OK, ZERO, type Reply,
 } from '../protocol/reply';
@@ -11,7 +13,7 @@ import { List } from '../store/list';
 import type { Db } from '../store/keyspace';
 import { INT64_MIN, parseInteger } from '../store/numbers';
 import { blockForKeys, blockTimeoutArg, mayBlock, type KeyWaiter } from '../server/blocking';
-import type { ArgCursor } from './args';
+import { clampRange, keyword, longArg, type ArgCursor } from './args';
 import { key, str, integer, dbl, tok, oneof } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
 import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
@@ -97,25 +99,12 @@ function listAt(db: Db, key: string, read = false): List | undefined {
   return e.value as List;
 }
 
-/** Redis compares keywords with strcasecmp on a C string: case-insensitive, and a NUL byte ends the word. */
-function keyword(arg: string): string {
-  const nul = arg.indexOf('\0');
-  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
-}
-
 /** getListPositionFromObjectOrReply(): LEFT is the head, RIGHT the tail. */
 function endArg(arg: string): End {
   const k = keyword(arg);
   if (k === 'LEFT') return 'head';
   if (k === 'RIGHT') return 'tail';
   return fail(ERR_SYNTAX);
-}
-
-/** getLongFromObjectOrReply(), or getRangeLongFromObjectOrReply() with its message for both kinds of failure. */
-function longArg(text: string, min = -Infinity, message = ERR_NOT_INTEGER): number {
-  const v = parseInteger(text);
-  if (v === null || Number(v) < min) fail(message);
-  return Number(v);
 }
 
 /**
@@ -166,7 +155,7 @@ function popGeneric(ctx: CommandContext, args: ArgCursor, where: End): Reply {
   if (ctx.argv.length > 3) fail(errWrongArity(ctx.command.fullname));
   const key = args.nextKey();
   const hasCount = args.hasMore;
-  const count = hasCount ? longArg(args.next(), 0, 'ERR value is out of range, must be positive') : 0;
+  const count = hasCount ? longArg(args.next(), 0, ERR_NOT_POSITIVE) : 0;
   const list = listAt(ctx.db, key);
   if (list === undefined) return hasCount ? NIL_ARRAY : NIL;
   if (hasCount && count === 0) return EMPTY_ARRAY;
@@ -180,7 +169,7 @@ function popGeneric(ctx: CommandContext, args: ArgCursor, where: End): Reply {
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 function lmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean): Reply | Deferred {
   const argv = ctx.argv;
-  const numkeys = longArg(argv[numkeysIdx], 1, 'ERR numkeys should be greater than 0');
+  const numkeys = longArg(argv[numkeysIdx], 1, ERR_NUMKEYS);
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) fail(ERR_SYNTAX);
   const where = endArg(argv[whereIdx]);
@@ -188,7 +177,7 @@ function lmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const moreArgs = argv.length - 1 - j;
     if (count === -1 && keyword(argv[j]) === 'COUNT' && moreArgs) {
-      count = longArg(argv[++j], 1, 'ERR count should be greater than 0');
+      count = longArg(argv[++j], 1, ERR_COUNT_NOT_POSITIVE);
     } else {
       fail(ERR_SYNTAX);
     }
@@ -243,15 +232,6 @@ function lsetCommand({ db }: CommandContext, args: ArgCursor): Reply {
   list!.set(i, args.next());
   db.signalModified(key);
   return OK;
-}
-
-/** Clamp LRANGE/LTRIM's start and stop to the list: [start, stop] inclusive, or null for an empty range. */
-function clampRange(length: number, start: number, stop: number): [number, number] | null {
-  if (start < 0) start = length + start;
-  if (stop < 0) stop = length + stop;
-  if (start < 0) start = 0;
-  if (start > stop || start >= length) return null;
-  return [start, Math.min(stop, length - 1)];
 }
 
 // LRANGE key start stop

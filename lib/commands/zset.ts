@@ -3,19 +3,22 @@
  * argument parsing with Redis's exact errors, replies (WITHSCORES flat in RESP2, [member, score] pairs in RESP3),
  * encoding limits read from the config at each write, and propagation: pops go out as ZPOPMIN/ZPOPMAX key n.
  */
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import {
+  ERR_COUNT_NOT_POSITIVE, ERR_LIMIT_NEGATIVE, ERR_NOT_INTEGER, ERR_NOT_POSITIVE, ERR_NUMKEYS, ERR_OUT_OF_RANGE, ERR_RANDOM_COUNT_RANGE, ERR_SYNTAX,
+  ERR_WRONGTYPE, fail,
+} from '../protocol/errors';
 import {
   array, bulk, double, EMPTY_ARRAY, formatDouble, int, NIL, NIL_ARRAY, ZERO, type Reply,
 } from '../protocol/reply';
 import type { Db, Entry } from '../store/keyspace';
-import { parseDouble, parseInteger } from '../store/numbers';
+import { parseInteger } from '../store/numbers';
 import { SetValue } from '../store/set';
 import {
   scoreGteMin, scoreLteMax, lexGteMin, lexLteMax, ZsetValue, type AddOptions, type LexBound, type LexRange,
   type ScoreRange, type ZNode, type ZsetLimits,
 } from '../store/zset';
 import { blockForKeys, blockTimeoutArg, mayBlock, type KeyWaiter } from '../server/blocking';
-import type { ArgCursor } from './args';
+import { clampRange, cText, doubleArg, keyword, longArg, type ArgCursor } from './args';
 import { key, str, integer, dbl, pattern, tok, oneof, block } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
@@ -140,8 +143,6 @@ type Where = 'min' | 'max';
 const ERR_NAN = 'ERR resulting score is not a number (NaN)';
 const ERR_SCORE_RANGE = 'ERR min or max is not a float';
 const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
-const ERR_POSITIVE = 'ERR value is out of range, must be positive';
-const ERR_RANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 /** LONG_MAX: ZRANDMEMBER refuses -2^63, whose absolute value a long cannot hold. */
 const LONG_MAX = 9223372036854775807n;
 
@@ -162,43 +163,6 @@ function zsetOf(e: Entry): ZsetValue {
 function limits(ctx: CommandContext): ZsetLimits {
   const config = ctx.server.config;
   return { maxEntries: config.getNumber('zset-max-listpack-entries'), maxValue: config.getNumber('zset-max-listpack-value') };
-}
-
-/** A C string: the argument up to its first NUL byte (what strcasecmp and strtod see). */
-function cText(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
-}
-
-/** An option keyword as strcasecmp() compares it: ASCII case folded only, and a NUL byte ends it. */
-function keyword(arg: string): string {
-  return cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
-}
-
-/** getLongFromObjectOrReply(): an int64, as a number (exact to 2^53, which no set reaches). */
-function longArg(text: string, message = ERR_NOT_INTEGER): number {
-  const v = parseInteger(text);
-  if (v === null) fail(message);
-  return Number(v);
-}
-
-/** getRangeLongFromObjectOrReply() with one message for both failures. */
-function rangeLongArg(text: string, min: number, message: string): number {
-  const v = parseInteger(text);
-  if (v === null || Number(v) < min) fail(message);
-  return Number(v);
-}
-
-/**
- * getDoubleFromObject(): strtod over the whole argument, no leading space, no NaN, and no overflow to infinity or
- * underflow to zero from digits (ERANGE); "inf" itself is fine.
- */
-function doubleArg(text: string, message = ERR_NOT_FLOAT): number {
-  const v = parseDouble(text);
-  if (v === null) return fail(message);
-  if (!Number.isFinite(v) && !/^[+-]?inf(inity)?$/i.test(text)) fail(message);
-  if (v === 0 && /[1-9]/.test(text.replace(/[eEpP].*$/, '').replace(/^[+-]?0[xX]/, ''))) fail(message);
-  return v;
 }
 
 /**
@@ -364,7 +328,7 @@ function zremrangeGeneric(ctx: CommandContext, by: 'rank' | 'score' | 'lex'): Re
   if (by === 'rank') {
     const start = longArg(a), end = longArg(b);
     remove = (z) => {
-      const range = clampRanks(z.size, start, end);
+      const range = clampRange(z.size, start, end);
       return range ? z.deleteRangeByRank(range[0], range[1]) : 0;
     };
   } else if (by === 'score') {
@@ -384,15 +348,6 @@ function zremrangeGeneric(ctx: CommandContext, by: 'rank' | 'score' | 'lex'): Re
     countChanges(ctx, deleted);
   }
   return int(deleted);
-}
-
-/** Start and end ranks made absolute and clamped: [start, end] within the set, or null for an empty range. */
-function clampRanks(length: number, start: number, end: number): [number, number] | null {
-  if (start < 0) start = length + start;
-  if (end < 0) end = length + end;
-  if (start < 0) start = 0;
-  if (start > end || start >= length) return null;
-  return [start, Math.min(end, length - 1)];
 }
 
 // ---- reading ----
@@ -504,7 +459,7 @@ function zrangeGeneric(ctx: CommandContext, start: number, store: boolean, type:
 
 /** genericZrangebyrankCommand(): ranks made absolute and clamped, then a walk from the first. */
 function rangeByRank(z: ZsetValue, first: number, last: number, reverse: boolean): [string, number][] {
-  const range = clampRanks(z.size, first, last);
+  const range = clampRange(z.size, first, last);
   if (range === null) return [];
   const out: [string, number][] = [];
   const [from, to] = range;
@@ -577,7 +532,7 @@ function zpopMinMax(ctx: CommandContext, where: Where): Reply {
   const argv = ctx.argv;
   if (argv.length > 3) fail(ERR_SYNTAX);
   let count = -1;
-  if (argv.length === 3) count = rangeLongArg(argv[2], 0, ERR_POSITIVE);
+  if (argv.length === 3) count = longArg(argv[2], 0, ERR_NOT_POSITIVE);
   const z = getZset(ctx.db, argv[1], false);
   if (z === undefined || count === 0) return EMPTY_ARRAY;
   const [reply, n] = popFrom(ctx.db, argv[1], z, where, count, { withKey: false, nested: ctx.client.proto === 3 && count !== -1 });
@@ -589,7 +544,7 @@ function zpopMinMax(ctx: CommandContext, where: Where): Reply {
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 function zmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean): Reply | Deferred {
   const argv = ctx.argv;
-  const numkeys = rangeLongArg(argv[numkeysIdx], 1, 'ERR numkeys should be greater than 0');
+  const numkeys = longArg(argv[numkeysIdx], 1, ERR_NUMKEYS);
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) fail(ERR_SYNTAX);
   const w = keyword(argv[whereIdx]);
@@ -598,7 +553,7 @@ function zmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean
   let count = -1;
   for (let j = whereIdx + 1; j < argv.length; j++) {
     if (count === -1 && keyword(argv[j]) === 'COUNT' && j < argv.length - 1) {
-      count = rangeLongArg(argv[++j], 1, 'ERR count should be greater than 0');
+      count = longArg(argv[++j], 1, ERR_COUNT_NOT_POSITIVE);
     } else {
       fail(ERR_SYNTAX);
     }
@@ -669,10 +624,10 @@ function zrandmemberCommand(ctx: CommandContext): Reply {
     const v = parseInteger(argv[2]);
     if (v === null) fail(ERR_NOT_INTEGER);
     const n = BigInt(v!);
-    if (n < -LONG_MAX) fail(ERR_RANDMEMBER_RANGE);
+    if (n < -LONG_MAX) fail(ERR_RANDOM_COUNT_RANGE);
     if (argv.length > 4 || (argv.length === 4 && keyword(argv[3]) !== 'WITHSCORES')) fail(ERR_SYNTAX);
     const withScores = argv.length === 4;
-    if (withScores && (n < -LONG_MAX / 2n || n > LONG_MAX / 2n)) fail('ERR value is out of range');
+    if (withScores && (n < -LONG_MAX / 2n || n > LONG_MAX / 2n)) fail(ERR_OUT_OF_RANGE);
     return zrandmemberWithCount(ctx, Number(n), withScores);
   }
   const z = getZset(ctx.db, argv[1]);
@@ -781,7 +736,7 @@ function zsetOperation(ctx: CommandContext, op: SetOp, numkeysIdx: number, cardi
       withScores = true;
       j++;
     } else if (cardinalityOnly && remaining >= 2 && opt === 'LIMIT') {
-      limit = rangeLongArg(argv[j + 1], 0, "ERR LIMIT can't be negative");
+      limit = longArg(argv[j + 1], 0, ERR_LIMIT_NEGATIVE);
       j += 2;
     } else {
       fail(ERR_SYNTAX);

@@ -35,6 +35,24 @@ export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (pro
 export const ERR_OFFSET_RANGE = 'ERR offset is out of range';
 export const ERR_NOAUTH = 'NOAUTH Authentication required.';
 
+// Texts several families send (shared objects in server.c, or the same reply written in several t_*.c files).
+export const ERR_DECR_OVERFLOW = 'ERR decrement would overflow';
+export const ERR_INCR_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
+export const ERR_OUT_OF_RANGE = 'ERR value is out of range';
+export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
+/** HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: a negative count must have a positive counterpart. */
+export const ERR_RANDOM_COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+export const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
+export const ERR_COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
+export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+export const ERR_TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+/** A blocked client released by CLIENT UNBLOCK … ERROR. */
+export const ERR_UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+export const ERR_LCS_TOO_BIG = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+export const ERR_LCS_ALLOC = 'ERR Insufficient memory, failed allocating transient memory for LCS';
+
 /** `%.128s` and `%.*s` in Redis stop at a NUL byte and cut at 128 bytes. */
 function cString(s: string, max: number): string {
   const nul = s.indexOf('\0');
