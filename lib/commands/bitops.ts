@@ -3,11 +3,11 @@
  * Bit 0 is the most significant bit of byte 0. Values stay latin1 strings; writes go through a byte mirror
  * (see editBitmap) so that a write costs one copy of the string, the new immutable value itself.
  */
-import { ERR_NOT_INTEGER, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import { ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, int, NIL, ONE, ZERO, type Reply } from '../protocol/reply';
 import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { parseInteger } from '../store/numbers';
-import type { ArgCursor } from './args';
+import { keyword, type ArgCursor } from './args';
 import { getString } from './string';
 import { key, str, integer, tok, oneof, block } from './docs';
 import { keyAt, range, bitfieldKeys } from './keyspecs';
@@ -57,12 +57,6 @@ const ERR_OVERFLOW_TYPE = 'ERR Invalid OVERFLOW type specified';
 const ERR_BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand';
 
 const MAX_STRING_LENGTH = (1 << 29) - 24; // V8's longest one-byte string: Redis could go on, we cannot
-
-/** A keyword as Redis's strcasecmp() sees it: case-insensitive, and a C string, so a NUL byte ends it. */
-function keyword(arg: string): string {
-  const nul = arg.indexOf('\0');
-  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
-}
 
 /**
  * getBitOffsetFromArgument(): a bit offset, or with `bits` (BITFIELD) also `#n`, meaning n * bits. The product

@@ -3,7 +3,7 @@
  * UNBLOCK, PAUSE, UNPAUSE, GETREDIR, TRACKINGINFO, HELP. Client tracking is not implemented, so it answers as an
  * unknown subcommand rather than pretend.
  */
-import { ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_INTEGER, ERR_UNBLOCKED, fail } from '../protocol/errors';
 import { array, bulk, error, int, map, NIL, OK, ONE, set, verbatim, ZERO, type Reply } from '../protocol/reply';
 import { parseInteger } from '../store/numbers';
 import { unblockClientOnKeys } from '../server/blocking';
@@ -208,13 +208,11 @@ function clientUnblockCommand({ server, argv }: CommandContext): Reply {
   if (target.lastCommand === 'wait') {
     // WAIT's timeout answer is the number of replicas that acknowledged so far
     server.replication.forgetWaiter(target);
-    server.unblock(target, how === 'error' ? error(UNBLOCKED) : int(server.replication.countAcks(target.woff)));
+    server.unblock(target, how === 'error' ? error(ERR_UNBLOCKED) : int(server.replication.countAcks(target.woff)));
     return ONE;
   }
   return ZERO;
 }
-
-const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
 // CLIENT PAUSE timeout [WRITE|ALL]
 function clientPauseCommand({ server, argv }: CommandContext): Reply {
@@ -227,8 +225,8 @@ function clientPauseCommand({ server, argv }: CommandContext): Reply {
   }
   // getTimeoutFromObjectOrReply in milliseconds: an integer, not negative; 0 ends at once
   const ms = parseInteger(argv[2]);
-  if (ms === null) fail('ERR timeout is not an integer or out of range');
-  if (Number(ms) < 0) fail('ERR timeout is negative');
+  if (ms === null) fail(ERR_TIMEOUT_NOT_INTEGER);
+  if (Number(ms) < 0) fail(ERR_TIMEOUT_NEGATIVE);
   server.pause.pause(mode, Number(ms) > 0 ? server.clock.now() + Number(ms) : 0);
   return OK;
 }

@@ -3,13 +3,15 @@
  * encoding limits read from the config at each write, and propagation: HINCRBYFLOAT goes out as HSET of its
  * result. A hash that loses its last field is deleted.
  */
-import { ERR_NOT_FLOAT, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
+import {
+  ERR_INCR_NAN_OR_INFINITY, ERR_NOT_FLOAT, ERR_OUT_OF_RANGE, ERR_OVERFLOW, ERR_RANDOM_COUNT_RANGE, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail,
+} from '../protocol/errors';
 import { array, bulk, int, map, NIL, OK, ONE, ZERO, type Reply } from '../protocol/reply';
 import { HashValue, type HashLimits } from '../store/hash';
 import type { Db, Entry } from '../store/keyspace';
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from '../store/long-double';
 import { INT64_MAX, INT64_MIN, int64, parseInteger } from '../store/numbers';
-import type { ArgCursor } from './args';
+import { keyword, type ArgCursor } from './args';
 import { key, str, integer, dbl, pattern, tok, block } from './docs';
 import { keyAt } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
@@ -58,11 +60,7 @@ export const hashCommands: readonly CommandSpec[] = [
 
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
-const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
 const ERR_NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
-const ERR_WOULD_BE_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
-const ERR_HRANDFIELD_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
-const ERR_OUT_OF_RANGE = 'ERR value is out of range';
 /** LONG_MAX: HRANDFIELD refuses -2^63, whose absolute value a long cannot hold. */
 const LONG_MAX = 9223372036854775807n;
 /** With WITHVALUES the reply holds two items per field, so the count must stay within LONG_MAX / 2. */
@@ -111,12 +109,6 @@ function writeHash<T>(ctx: CommandContext, key: string, change: (h: HashValue) =
  */
 function countChanges(ctx: CommandContext, n: number): void {
   if (n > 1) ctx.server.keyspace.dirty += n - 1;
-}
-
-/** An option keyword, compared as strcasecmp() does: ASCII case folded only, and a NUL byte ends it. */
-function keyword(arg: string): string {
-  const nul = arg.indexOf('\0');
-  return (nul < 0 ? arg : arg.slice(0, nul)).replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
 // HSET key field value [field value ...] / HMSET key field value [field value ...]
@@ -221,7 +213,7 @@ function hincrbyfloatCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const value = parseLongDouble(current ?? '0');
   if (value === null) fail(ERR_HASH_NOT_FLOAT);
   const sum = addLongDouble(value!, incr!);
-  if (sum === null) fail(ERR_WOULD_BE_NAN_OR_INFINITY);
+  if (sum === null) fail(ERR_INCR_NAN_OR_INFINITY);
   const text = formatLongDouble(sum!);
   writeHash(ctx, key, (h) => h.set(field, text, limits(ctx)));
   ctx.rewrite = ['HSET', key, field, text]; // float arithmetic may differ on replicas: send the result
@@ -251,7 +243,7 @@ function hrandfieldCommand(ctx: CommandContext, args: ArgCursor): Reply {
     return h ? bulk(h.random()[0]) : NIL;
   }
   const n = BigInt(args.nextInt64());
-  if (n < -LONG_MAX) fail(ERR_HRANDFIELD_RANGE);
+  if (n < -LONG_MAX) fail(ERR_RANDOM_COUNT_RANGE);
   if (args.remaining > 1 || (args.hasMore && keyword(args.peek()!) !== 'WITHVALUES')) fail(ERR_SYNTAX);
   const withValues = args.hasMore;
   if (withValues && (n < -HALF_LONG_MAX || n > HALF_LONG_MAX)) fail(ERR_OUT_OF_RANGE);

@@ -1,5 +1,5 @@
 /** Replication commands: REPLCONF, PSYNC, SYNC, WAIT, REPLICAOF / SLAVEOF, ROLE (replication.c). */
-import { ERR_SYNTAX, fail } from '../protocol/errors';
+import { ERR_NOT_INTEGER, ERR_NOT_POSITIVE, ERR_SYNTAX, ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_INTEGER, fail } from '../protocol/errors';
 import { array, bulk, int, OK, simple, type Reply } from '../protocol/reply';
 import { parseIntegerNumber } from '../store/numbers';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
@@ -50,7 +50,7 @@ function replconfCommand({ client, server }: CommandContext, args: ArgCursor): R
         return NO_REPLY; // a master asks its replicas; ours is answered on the replica side of the link
       case 'rdb-only': {
         const v = intArg(value);
-        if (v !== 0 && v !== 1) fail('ERR value is out of range, must be positive');
+        if (v !== 0 && v !== 1) fail(ERR_NOT_POSITIVE);
         break;
       }
       case 'rdb-filter-only':
@@ -64,7 +64,7 @@ function replconfCommand({ client, server }: CommandContext, args: ArgCursor): R
 
 function intArg(text: string): number {
   const v = parseIntegerNumber(text);
-  if (v === null) fail('ERR value is not an integer or out of range');
+  if (v === null) fail(ERR_NOT_INTEGER);
   return v!;
 }
 
@@ -73,7 +73,7 @@ function syncCommand(ctx: CommandContext): Reply | Deferred {
   const { client, server, argv } = ctx;
   if (client.replica) return NO_REPLY; // already a replica: ignore, as Redis does
   if (server.replicaRole && !server.replicaRole.linkUp) fail("NOMASTERLINK Can't SYNC while not connected with my master");
-  if (argv[0].toLowerCase() === 'psync' && parseIntegerNumber(argv[2]) === null) fail('ERR value is not an integer or out of range');
+  if (argv[0].toLowerCase() === 'psync' && parseIntegerNumber(argv[2]) === null) fail(ERR_NOT_INTEGER);
   const reply = server.replication.psync(client, argv);
   return reply ?? NO_REPLY;
 }
@@ -85,8 +85,8 @@ function waitCommand({ client, server }: CommandContext, args: ArgCursor): Reply
   }
   const numReplicas = args.nextInt();
   const timeout = parseIntegerNumber(args.next());
-  if (timeout === null) fail('ERR timeout is not an integer or out of range');
-  if (timeout! < 0) fail('ERR timeout is negative');
+  if (timeout === null) fail(ERR_TIMEOUT_NOT_INTEGER);
+  if (timeout! < 0) fail(ERR_TIMEOUT_NEGATIVE);
   const reply = server.replication.wait(client, numReplicas, timeout!, client.mode === 'multi');
   return reply ?? BLOCKED;
 }

@@ -6,7 +6,7 @@
 import { ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
 import { array, bulk, type Reply } from '../protocol/reply';
 import { compileGlob, type Glob } from '../store/glob';
-import type { ArgCursor } from './args';
+import { cText, keyword, type ArgCursor } from './args';
 
 export interface ScanOptions {
   /** COUNT: how much work one call does (default 10). */
@@ -19,17 +19,6 @@ export interface ScanOptions {
 
 const U64_MAX = 2n ** 64n - 1n;
 const ERR_INVALID_CURSOR = 'ERR invalid cursor';
-
-/** An argument as C sees it (strcasecmp, strtoul): up to its first NUL byte. */
-function cText(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
-}
-
-/** An option keyword as strcasecmp() compares it: ASCII case folded only, and a NUL byte ends it. */
-function keyword(arg: string): string {
-  return cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
-}
 
 /**
  * parseScanCursorOrReply(): strtoul() in base 10 over the whole argument, no leading space. So "" is 0, a sign

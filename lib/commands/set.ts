@@ -2,11 +2,11 @@
  * Set commands (t_set.c) and SSCAN. The value lives in lib/store/set.ts; here are lookups, replies and
  * propagation: SPOP goes out as SREM (several, in one MULTI, when it pops a count), a whole-set SPOP as DEL.
  */
-import { ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import { ERR_LIMIT_NEGATIVE, ERR_NOT_POSITIVE, ERR_NUMKEYS, ERR_RANDOM_COUNT_RANGE, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, bulk, int, NIL, ONE, set, ZERO, type Reply } from '../protocol/reply';
 import type { Db, Entry } from '../store/keyspace';
 import { SetValue } from '../store/set';
-import type { ArgCursor } from './args';
+import { keyword, type ArgCursor } from './args';
 import { key, str, integer, pattern } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
@@ -55,11 +55,7 @@ export const setCommands: readonly CommandSpec[] = [
     keySpecs: [keyAt(1, 'RO access')], args: [key('key'), integer('cursor'), pattern('pattern', 'MATCH').opt, integer('count', 'COUNT').opt] },
 ];
 
-const ERR_COUNT_NOT_POSITIVE = 'ERR value is out of range, must be positive';
-const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
 const ERR_TOO_MANY_NUMKEYS = "ERR Number of keys can't be greater than number of args";
-const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
-const ERR_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 /** LONG_MAX: SRANDMEMBER refuses -2^63, whose absolute value a long cannot hold. */
 const LONG_MAX = 9223372036854775807n;
 
@@ -158,7 +154,7 @@ function srandmemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
     return s ? bulk(s.random()) : NIL;
   }
   const n = args.nextInt64();
-  if (n < -LONG_MAX) fail(ERR_SRANDMEMBER_RANGE);
+  if (n < -LONG_MAX) fail(ERR_RANDOM_COUNT_RANGE);
   const count = Number(n); // exact up to 2^53, and any set is smaller than that
   const s = getSet(db, key);
   if (s === undefined || count === 0) return array([]);
@@ -177,7 +173,7 @@ function srandmemberCommand({ db }: CommandContext, args: ArgCursor): Reply {
 function spopCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
   if (args.remaining > 1) fail(ERR_SYNTAX);
-  if (args.hasMore) return spopWithCount(ctx, key, Number(args.nextInt64(ERR_COUNT_NOT_POSITIVE)));
+  if (args.hasMore) return spopWithCount(ctx, key, Number(args.nextInt64(ERR_NOT_POSITIVE)));
   const db = ctx.db;
   const s = getSet(db, key, false);
   if (s === undefined) return NIL;
@@ -195,7 +191,7 @@ const MOVE_STRATEGY_MUL = 5;
 
 // SPOP key count
 function spopWithCount(ctx: CommandContext, key: string, count: number): Reply {
-  if (count < 0) fail(ERR_COUNT_NOT_POSITIVE);
+  if (count < 0) fail(ERR_NOT_POSITIVE);
   const db = ctx.db;
   const e = db.lookup(key);
   if (e === undefined) return set([]);
@@ -373,12 +369,6 @@ function sunionDiffCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Rep
 function sunionDiffStoreCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Reply {
   const dst = args.nextKey();
   return store(ctx, dst, unionDiff(ctx, args.rest(), op));
-}
-
-/** An option keyword, compared as strcasecmp() does: ASCII case folded only, and a NUL byte ends it. */
-function keyword(arg: string): string {
-  const nul = arg.indexOf('\0');
-  return (nul < 0 ? arg : arg.slice(0, nul)).replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]

@@ -11,7 +11,7 @@ import { List } from '../store/list';
 import { parseInteger } from '../store/numbers';
 import { SetValue } from '../store/set';
 import { ZsetValue, type ZNode } from '../store/zset';
-import type { ArgCursor } from './args';
+import { cText, type ArgCursor } from './args';
 import { Arg, block, integer, key, oneof, tok } from './docs';
 import { keyAt, sortKeys, sortRoKeys, UNKNOWN } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
@@ -38,12 +38,6 @@ export const sortCommands: readonly CommandSpec[] = [
     keySpecs: [SORTED_KEY, PATTERN_KEYS], getKeys: sortRoKeys, args: READ_ARGS },
 ];
 
-/** An argument as C's string functions see it (strcasecmp, strchr, strcoll): up to its first NUL byte. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
-}
-
 interface SortOptions {
   desc: boolean;
   alpha: boolean;
@@ -61,7 +55,7 @@ interface SortOptions {
 function parseOptions(argv: readonly string[], readonly: boolean): SortOptions {
   const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: null, dontSort: false, gets: [], store: null };
   for (let j = 2; j < argv.length; j++) {
-    const opt = cString(argv[j]).toLowerCase();
+    const opt = cText(argv[j]).toLowerCase();
     const left = argv.length - j - 1;
     if (opt === 'asc') o.desc = false;
     else if (opt === 'desc') o.desc = true;
@@ -74,7 +68,7 @@ function parseOptions(argv: readonly string[], readonly: boolean): SortOptions {
     } else if (opt === 'by' && left >= 1) {
       o.by = argv[++j];
       // a constant pattern has no key to look up per element; once seen, a later BY does not turn sorting back on
-      if (!cString(o.by).includes('*')) o.dontSort = true;
+      if (!cText(o.by).includes('*')) o.dontSort = true;
     } else if (opt === 'get' && left >= 1) {
       o.gets.push(argv[++j]);
     } else {
@@ -97,7 +91,7 @@ function longArgument(text: string): number {
  */
 function lookupByPattern(db: Db, pattern: string, element: string): string | null {
   if (pattern[0] === '#' && (pattern.length === 1 || pattern[1] === '\0')) return element;
-  const c = cString(pattern);
+  const c = cText(pattern);
   const star = c.indexOf('*');
   if (star < 0) return null;
   const arrow = c.indexOf('->', star + 1);
@@ -124,7 +118,7 @@ const MIN_NORMAL = 2.2250738585072014e-308;
  * result out of range (strtod's ERANGE: overflow, or an underflow to zero or to an inexact subnormal).
  */
 export function sortScore(text: string): number | null {
-  const s = cString(text);
+  const s = cText(text);
   let i = 0;
   while (i < s.length && isSpace(s.charCodeAt(i))) i++;
   const t = s.slice(i);
@@ -341,7 +335,7 @@ function sortGeneric(ctx: CommandContext, args: ArgCursor, readonly: boolean): R
       if (byValue === null) continue;
       if (o.alpha) {
         // strcoll() in the C locale stops at a NUL byte; a stored result compares the whole binary strings
-        item.by = o.store !== null ? byValue : cString(byValue);
+        item.by = o.store !== null ? byValue : cText(byValue);
       } else {
         const score = sortScore(byValue);
         if (score === null) badScore = true;

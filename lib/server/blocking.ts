@@ -7,7 +7,7 @@
 import type { Subscription } from 'xstate';
 import { commandTable } from '../commands';
 import { error, type Reply } from '../protocol/reply';
-import { fail } from '../protocol/errors';
+import { ERR_TIMEOUT_NEGATIVE, ERR_UNBLOCKED, fail } from '../protocol/errors';
 import { parseLongDouble } from '../store/long-double';
 import { INT64_MAX } from '../store/numbers';
 import type { Db } from '../store/keyspace';
@@ -327,7 +327,7 @@ export function unblockClientOnKeys(server: Server, client: Client, how: 'timeou
   if (!b?.isBlocked(client)) return false;
   const reply: Reply = how === 'timeout'
     ? b.timeoutReplyOf(client)!
-    : error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    : error(ERR_UNBLOCKED);
   b.finish(client, reply);
   return true;
 }
@@ -347,7 +347,7 @@ export function blockTimeoutArg(server: Server, text: string): number {
   const v = parseLongDouble(text);
   if (v === null) return fail('ERR timeout is not a float or out of range');
   const ms = v.kind === 'inf' ? null : millisecondsCeil(v.neg, v.mant, v.exp);
-  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail('ERR timeout is negative');
+  if (ms === null || ms >= 2n ** 63n || ms < 0n) fail(ERR_TIMEOUT_NEGATIVE);
   if (ms === 0n) return 0;
   const deadline = ms! + BigInt(server.clock.now());
   return deadline > INT64_MAX ? 0 : Number(deadline);

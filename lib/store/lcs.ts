@@ -3,7 +3,7 @@
  * lcsCommand, 7.0): the subsequence itself, its length (LEN), or the matching ranges (IDX), found by the same
  * dynamic-programming table and the same backward walk, so ties and range grouping come out as Redis's do.
  */
-import { fail } from '../protocol/errors';
+import { ERR_LCS_ALLOC, ERR_LCS_TOO_BIG, fail } from '../protocol/errors';
 import { array, bulk, int, map, type Reply } from '../protocol/reply';
 
 export interface LcsOptions {
@@ -12,9 +12,6 @@ export interface LcsOptions {
   withMatchLen: boolean;
   minMatchLen: number;
 }
-
-export const ERR_LCS_TOO_BIG = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
-export const ERR_LCS_ALLOC = 'ERR Insufficient memory, failed allocating transient memory for LCS';
 
 /**
  * Redis allocates the whole (|a|+1)×(|b|+1) table of uint32 and refuses when it would exceed `maxTableBytes`

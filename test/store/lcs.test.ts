@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ERR_LCS_TOO_BIG, lcs, type LcsOptions } from '../../lib/store/lcs';
-import { ReplyError } from '../../lib/protocol/errors';
+import { lcs, type LcsOptions } from '../../lib/store/lcs';
+import { ERR_LCS_TOO_BIG, ReplyError } from '../../lib/protocol/errors';
 import { encode, type Protocol } from '../../lib/protocol/reply';
 import { hasRedis, startRedis } from '../helpers/servers';
 import { RawConnection } from '../helpers/raw';
