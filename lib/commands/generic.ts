@@ -16,8 +16,14 @@ import { parseScanCursor, parseScanOptions, scanReply } from './scan';
 import type { CommandContext, CommandSpec } from './types';
 import { key, str, integer, pattern, unixTime, tok, oneof } from './docs';
 import { keyAt, range } from './keyspecs';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_NEW } from '../server/notify';
 
 const KS = ['@keyspace'] as const;
+
+/** A generic event (the `g` class) on `key` of db `dbid`. */
+function notifyGeneric(ctx: CommandContext, event: string, key: string, dbid = ctx.db.id): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, event, key, dbid);
+}
 
 export const genericCommands: readonly CommandSpec[] = [
   { name: 'DEL', arity: -2, flags: ['write'], group: 'generic', since: '1.0.0', summary: 'Remove keys.', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).', acl: KS, tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], run: delCommand,
@@ -98,12 +104,16 @@ function cText(s: string): string {
 const keyword = (arg: string): string => cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
 
 // DEL key [key ...] / UNLINK key [key ...]
-function delCommand({ db }: CommandContext, args: ArgCursor): Reply {
+function delCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { db } = ctx;
   let n = 0;
   while (args.hasMore) {
     const key = args.nextKey();
     db.expireIfNeeded(key); // an expired key goes as an expiry (its own DEL propagated), not as this command's
-    if (db.delete(key)) n++;
+    if (db.delete(key)) {
+      notifyGeneric(ctx, 'del', key);
+      n++;
+    }
   }
   return int(n);
 }
@@ -159,12 +169,15 @@ function randomkeyCommand({ db }: CommandContext): Reply {
 }
 
 // RENAME key newkey / RENAMENX key newkey
-function renameGeneric({ db }: CommandContext, args: ArgCursor, nx: boolean): Reply {
+function renameGeneric(ctx: CommandContext, args: ArgCursor, nx: boolean): Reply {
+  const { db } = ctx;
   const from = args.nextKey(), to = args.nextKey();
   if (db.lookup(from) === undefined) fail(ERR_NO_SUCH_KEY);
   if (from === to) return nx ? ZERO : OK;
   if (db.lookup(to) !== undefined && nx) return ZERO;
   db.rename(from, to);
+  notifyGeneric(ctx, 'rename_from', from);
+  notifyGeneric(ctx, 'rename_to', to);
   return nx ? ONE : OK;
 }
 
@@ -181,6 +194,8 @@ function moveCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (src.lookup(key) === undefined) return ZERO;
   if (dst.lookup(key) !== undefined) return ZERO;
   src.moveTo(key, dst);
+  notifyGeneric(ctx, 'move_from', key, src.id);
+  notifyGeneric(ctx, 'move_to', key, dst.id);
   return ONE;
 }
 
@@ -197,8 +212,12 @@ function copyCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (dst === ctx.db && key === newkey) fail('ERR source and destination objects are the same');
   const e = ctx.db.lookupRead(key);
   if (e === undefined) return ZERO;
-  if (dst.lookup(newkey) !== undefined && !replace) return ZERO;
+  const replaced = dst.lookup(newkey) !== undefined;
+  if (replaced && !replace) return ZERO;
   dst.set(newkey, duplicate(e.value), e.expiresAt);
+  // Redis deletes the old key and adds the copy (dbAdd), so even a replaced key is reported new
+  if (replaced) notifyKeyspaceEvent(ctx.server, NOTIFY_NEW, 'new', newkey, dst.id);
+  notifyGeneric(ctx, 'copy_to', newkey, dst.id);
   return ONE;
 }
 
@@ -264,10 +283,13 @@ function expireGeneric(ctx: CommandContext, args: ArgCursor, basetime: number, u
   const ks = ctx.server.keyspace;
   if (whenMs <= ks.now && ks.replicaMode === 'master' && !ctx.server.loading) {
     db.delete(key); // checkAlreadyExpired(): a master deletes at once; a replica waits for its master's DEL
+    notifyGeneric(ctx, 'del', key);
     ctx.rewrite = ['DEL', key];
     return ONE;
   }
   db.setExpire(key, whenMs > 0 ? whenMs : 1); // a replica keeps a past time; 0 would read as "no TTL"
+  replyWritten(ctx.server);
+  notifyGeneric(ctx, 'expire', key);
   if (ctx.command.name !== 'PEXPIREAT') ctx.rewrite = ['PEXPIREAT', key, when.toString(), ...ctx.argv.slice(3)];
   return ONE;
 }
@@ -282,11 +304,13 @@ function ttlGeneric(ctx: CommandContext, args: ArgCursor, ms: boolean, absolute:
 }
 
 // PERSIST key
-function persistCommand({ db }: CommandContext, args: ArgCursor): Reply {
+function persistCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { db } = ctx;
   const key = args.nextKey();
   const e = db.lookup(key);
   if (e === undefined || e.expiresAt === NO_EXPIRY) return ZERO;
   db.setExpire(key, NO_EXPIRY);
+  notifyGeneric(ctx, 'persist', key);
   return ONE;
 }
 
@@ -297,9 +321,12 @@ function touchCommand({ db }: CommandContext, args: ArgCursor): Reply {
   return int(n);
 }
 
-/** objectCommandLookup(): the key without touching it; OBJECT's subcommands answer nil for a missing key. */
+/**
+ * objectCommandLookup(): the key without touching it; OBJECT's subcommands answer nil for a missing key, which
+ * counts as a miss but is no keymiss event (LOOKUP_NONOTIFY).
+ */
 function objectEntry({ db }: CommandContext, args: ArgCursor): Entry | undefined {
-  return db.lookupReadNoTouch(args.nextKey());
+  return db.lookupReadNoTouch(args.nextKey(), false);
 }
 
 // OBJECT ENCODING key

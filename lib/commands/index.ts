@@ -34,6 +34,7 @@ import { pubsubCommands } from './pubsub';
 import { feedMonitors, isMonitor, monitorCommands } from './monitor';
 import { isSubscribed } from '../server/pubsub';
 
+import { enterCommand, leaveCommand } from '../server/notify';
 export class CommandTable {
   private byName = new Map<string, Command>();
 
@@ -172,8 +173,11 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
     return QUEUED;
   }
   const reply = call(server, client, command, argv);
-  handleClientsBlockedOnKeys(server); // after the whole command (an EXEC included), as processCommand() does
-  return reply;
+  // after the whole command (an EXEC included), as processCommand() does; keyspace events this serving sends
+  // to the client that ran the command follow its reply
+  const outer = enterCommand(server, client);
+  handleClientsBlockedOnKeys(server);
+  return leaveCommand(server, client, outer, reply, true);
 }
 
 /**
@@ -210,6 +214,7 @@ export function call(server: Server, client: Client, command: Command, argv: str
   server.propagation.enter();
   let reply: Reply | Deferred;
   try {
+  const outer = enterCommand(server, client);
     reply = command.run!(ctx, new ArgCursor(argv, command.parent ? 2 : 1));
   } catch (e) {
     if (e instanceof ReplyError) {
@@ -240,7 +245,8 @@ export function call(server: Server, client: Client, command: Command, argv: str
   client.commandsProcessed++;
   client.lastCommand = command.fullname;
   client.woff = server.replication.offset; // what a WAIT after this command waits for
-  return feedMonitors(server, client, command, argv, reply);
+  // the keyspace events this client caused and listens to, in line with the reply as Redis wrote them
+  return feedMonitors(server, client, command, argv, leaveCommand(server, client, outer, reply));
 }
 
 /** A command at least as slow as slowlog-log-slower-than or latency-monitor-threshold: note it where it is due. */

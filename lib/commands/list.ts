@@ -13,6 +13,7 @@ import { List } from '../store/list';
 import type { Db } from '../store/keyspace';
 import { INT64_MIN, parseInteger } from '../store/numbers';
 import { blockForKeys, blockTimeoutArg, mayBlock, type KeyWaiter } from '../server/blocking';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_LIST } from '../server/notify';
 import { clampRange, keyword, longArg, type ArgCursor } from './args';
 import { key, str, integer, dbl, tok, oneof } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
@@ -107,13 +108,24 @@ function endArg(arg: string): End {
   return fail(ERR_SYNTAX);
 }
 
+/** A list event (the `l` class) on `key` of `db`. */
+function notifyList(ctx: CommandContext, db: Db, event: string, key: string): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_LIST, event, key, db.id);
+}
+
 /**
- * After popping or removing: an emptied list is deleted, otherwise the in-place write is counted. Every in-place
- * change starts with Db.beforeInPlaceChange, so a snapshot in progress keeps the old version.
+ * After popping or removing (listElementsRemoved): the command's event, then an emptied list is deleted (a `del`
+ * event), otherwise the in-place write is counted. Every in-place change starts with Db.beforeInPlaceChange, so
+ * a snapshot in progress keeps the old version.
  */
-function afterRemoval(db: Db, key: string, list: List): void {
-  if (list.length === 0) db.delete(key);
-  else db.signalModified(key);
+function afterRemoval(ctx: CommandContext, db: Db, key: string, list: List, event: string): void {
+  notifyList(ctx, db, event, key);
+  if (list.length === 0) {
+    db.delete(key);
+    notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', key, db.id);
+  } else {
+    db.signalModified(key);
+  }
 }
 
 /** Push onto the list at `key`, creating it when absent (the creation is what wakes clients blocked on it). */
@@ -139,6 +151,8 @@ function popRange(list: List, where: End, count: number): string[] {
 }
 
 const popName = (where: End) => (where === 'head' ? 'LPOP' : 'RPOP');
+const popEvent = (where: End) => (where === 'head' ? 'lpop' : 'rpop');
+const pushEvent = (where: End) => (where === 'head' ? 'lpush' : 'rpush');
 
 // ---- pushes and pops ----
 
@@ -147,7 +161,10 @@ function pushGeneric(ctx: CommandContext, args: ArgCursor, where: End, onlyIfExi
   const key = args.nextKey();
   const list = listAt(ctx.db, key);
   if (list === undefined && onlyIfExists) return ZERO;
-  return int(pushTo(ctx.db, key, list, args.rest(), where).length);
+  const length = pushTo(ctx.db, key, list, args.rest(), where).length;
+  replyWritten(ctx.server); // Redis replies with the length before it notifies
+  notifyList(ctx, ctx.db, pushEvent(where), key);
+  return int(length);
 }
 
 // LPOP key [count] / RPOP key [count]
@@ -161,7 +178,8 @@ function popGeneric(ctx: CommandContext, args: ArgCursor, where: End): Reply {
   if (hasCount && count === 0) return EMPTY_ARRAY;
   ctx.db.beforeInPlaceChange(key);
   const popped = popRange(list, where, hasCount ? count : 1);
-  afterRemoval(ctx.db, key, list);
+  replyWritten(ctx.server);
+  afterRemoval(ctx, ctx.db, key, list, popEvent(where));
   return hasCount ? bulkArray(popped) : bulk(popped[0]);
 }
 
@@ -197,7 +215,8 @@ function lmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean
 function popWithKey(ctx: CommandContext, key: string, list: List, where: End, count: number): Reply {
   ctx.db.beforeInPlaceChange(key);
   const popped = popRange(list, where, count);
-  afterRemoval(ctx.db, key, list);
+  replyWritten(ctx.server);
+  afterRemoval(ctx, ctx.db, key, list, popEvent(where));
   ctx.rewrite = [popName(where), key, String(popped.length)];
   return array([bulk(key), bulkArray(popped)]);
 }
@@ -222,7 +241,8 @@ function lindexCommand({ db }: CommandContext, args: ArgCursor): Reply {
 }
 
 // LSET key index element
-function lsetCommand({ db }: CommandContext, args: ArgCursor): Reply {
+function lsetCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { db } = ctx;
   const key = args.nextKey();
   const list = listAt(db, key);
   if (list === undefined) fail(ERR_NO_SUCH_KEY);
@@ -231,6 +251,8 @@ function lsetCommand({ db }: CommandContext, args: ArgCursor): Reply {
   db.beforeInPlaceChange(key);
   list!.set(i, args.next());
   db.signalModified(key);
+  replyWritten(ctx.server);
+  notifyList(ctx, db, 'lset', key);
   return OK;
 }
 
@@ -255,6 +277,7 @@ function ltrimCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const fromHead = range ? range[0] : list.length;
   const fromTail = range ? list.length - range[1] - 1 : 0;
   if (fromHead + fromTail === 0) {
+    notifyList(ctx, db, 'ltrim', key); // notified all the same
     db.signalModified(key); // Redis still touches WATCHers, but nothing changed, so nothing is propagated
     ctx.rewrite = null;
     return OK;
@@ -262,12 +285,13 @@ function ltrimCommand(ctx: CommandContext, args: ArgCursor): Reply {
   db.beforeInPlaceChange(key);
   list.dropHead(fromHead);
   list.dropTail(fromTail);
-  afterRemoval(db, key, list);
+  afterRemoval(ctx, db, key, list, 'ltrim');
   return OK;
 }
 
 // LREM key count element
-function lremCommand({ db }: CommandContext, args: ArgCursor): Reply {
+function lremCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { db } = ctx;
   const key = args.nextKey();
   const count = longArg(args.next());
   const element = args.next();
@@ -275,12 +299,13 @@ function lremCommand({ db }: CommandContext, args: ArgCursor): Reply {
   if (list === undefined) return ZERO;
   db.beforeInPlaceChange(key);
   const removed = list.removeMatching(element, Math.abs(count), count < 0);
-  if (removed) afterRemoval(db, key, list);
+  if (removed) afterRemoval(ctx, db, key, list, 'lrem');
   return int(removed);
 }
 
 // LINSERT key BEFORE|AFTER pivot element
-function linsertCommand({ db }: CommandContext, args: ArgCursor): Reply {
+function linsertCommand(ctx: CommandContext, args: ArgCursor): Reply {
+  const { db } = ctx;
   const key = args.nextKey();
   const where = keyword(args.next());
   if (where !== 'BEFORE' && where !== 'AFTER') fail(ERR_SYNTAX);
@@ -292,6 +317,7 @@ function linsertCommand({ db }: CommandContext, args: ArgCursor): Reply {
   db.beforeInPlaceChange(key);
   list.insertAt(where === 'BEFORE' ? at : at + 1, element);
   db.signalModified(key);
+  notifyList(ctx, db, 'linsert', key);
   return int(list.length);
 }
 
@@ -353,21 +379,29 @@ function lmoveGeneric(ctx: CommandContext, src: string, dst: string, from: End, 
   const source = listAt(db, src);
   if (source === undefined) return NIL;
   const target = listAt(db, dst);
-  return bulk(moveOne(db, src, source, dst, target, from, to));
+  return bulk(moveOne(ctx, db, src, source, dst, target, from, to));
 }
 
-/** The move itself, once both types are known to be right: source first, so RPOPLPUSH k k rotates. */
-function moveOne(db: Db, src: string, source: List, dst: string, target: List | undefined, from: End, to: End): string {
+/**
+ * The move itself, once both types are known to be right: source first, so RPOPLPUSH k k rotates. Notified as
+ * Redis does: the push (answered with the element), then the pop, then the source's `del` if it emptied.
+ */
+function moveOne(ctx: CommandContext, db: Db, src: string, source: List, dst: string, target: List | undefined, from: End, to: End): string {
   db.beforeInPlaceChange(src);
   const value = (from === 'head' ? source.popHead() : source.popTail())!;
   if (src === dst) {
     if (to === 'head') source.pushHead(value);
     else source.pushTail(value);
     db.signalModified(src);
+    notifyList(ctx, db, pushEvent(to), dst);
+    replyWritten(ctx.server);
+    notifyList(ctx, db, popEvent(from), src);
     return value;
   }
   pushTo(db, dst, target, [value], to);
-  afterRemoval(db, src, source);
+  notifyList(ctx, db, pushEvent(to), dst);
+  replyWritten(ctx.server);
+  afterRemoval(ctx, db, src, source, popEvent(from));
   return value;
 }
 
@@ -392,7 +426,8 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: End, t
     if (count !== -1) return popWithKey(ctx, key, list, where, count);
     db.beforeInPlaceChange(key);
     const value = where === 'head' ? list.popHead()! : list.popTail()!;
-    afterRemoval(db, key, list);
+    replyWritten(ctx.server);
+    afterRemoval(ctx, db, key, list, popEvent(where));
     ctx.rewrite = [popName(where), key];
     return array([bulk(key), bulk(value)]);
   }
@@ -410,7 +445,7 @@ function servePop(ctx: CommandContext, db: Db, key: string, where: End, count: n
   const list = db.peek(key)!.value as List;
   db.beforeInPlaceChange(key);
   const popped = popRange(list, where, count === -1 ? 1 : count);
-  afterRemoval(db, key, list);
+  afterRemoval(ctx, db, key, list, popEvent(where));
   const argv = [popName(where), key];
   if (count !== -1) argv.push(String(popped.length));
   ctx.server.propagation.also(db.id, argv);
@@ -458,7 +493,7 @@ function serveMove(ctx: CommandContext, db: Db, src: string, dst: string, from: 
   const source = db.peek(src)!.value as List;
   const e = db.lookup(dst);
   if (e !== undefined && !(e.value instanceof List)) return error(ERR_WRONGTYPE);
-  const value = moveOne(db, src, source, dst, e?.value as List | undefined, from, to);
+  const value = moveOne(ctx, db, src, source, dst, e?.value as List | undefined, from, to);
   const side = (end: End) => (end === 'head' ? 'left' : 'right');
   ctx.server.propagation.also(db.id, rpoplpush ? ['RPOPLPUSH', src, dst] : ['LMOVE', src, dst, side(from), side(to)]);
   return bulk(value);

@@ -8,12 +8,22 @@ import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, int64, parseInteger } from '../store/numbers';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../store/long-double';
 import { lcs } from '../store/lcs';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify';
 import type { ArgCursor } from './args';
 import type { CommandContext, CommandSpec } from './types';
 import { key, str, integer, dbl, unixTime, tok, oneof, block } from './docs';
 import { keyAt, range, setKeys } from './keyspecs';
 
 const STR = ['@string'] as const;
+
+/** A string event (the `$` class) on `key` of the command's db. */
+function notifyString(ctx: CommandContext, event: string, key: string): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, event, key, ctx.db.id);
+}
+
+function notifyGeneric(ctx: CommandContext, event: string, key: string): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, event, key, ctx.db.id);
+}
 
 export const stringCommands: readonly CommandSpec[] = [
   { name: 'GET', arity: 2, flags: ['readonly', 'fast'], group: 'string', since: '1.0.0', summary: 'Return the string value of a key.', complexity: 'O(1)', acl: STR, run: getCommand,
@@ -174,8 +184,11 @@ function setGeneric(ctx: CommandContext, key: string, value: string, f: SetFlags
   }
   const existing = db.lookup(key);
   if ((f.nx && existing) || (f.xx && !existing)) return old ?? abortReply;
+  if (f.get) replyWritten(ctx.server); // GET answered with the old value before anything was set
   db.set(key, value, f.keepTtl && existing ? existing.expiresAt : at);
+  notifyString(ctx, 'set', key);
   if (f.expire) {
+    notifyGeneric(ctx, 'expire', key);
     ctx.rewrite = ['SET', key, value, 'PXAT', String(at)]; // replicas get an absolute time
   } else if (f.get) {
     ctx.rewrite = ctx.argv.filter((a, i) => i < 3 || optionName(a) !== 'GET');
@@ -210,7 +223,9 @@ function psetexCommand(ctx: CommandContext, args: ArgCursor): Reply {
 function getsetCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey(), value = args.next();
   const old = getString(ctx.db, key);
+  replyWritten(ctx.server); // the old value is the reply, given before the write
   ctx.db.set(key, value);
+  notifyString(ctx, 'set', key);
   ctx.rewrite = ['SET', key, value];
   return old === undefined ? NIL : bulk(old);
 }
@@ -220,7 +235,9 @@ function getdelCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
   const value = getString(ctx.db, key);
   if (value === undefined) return NIL;
+  replyWritten(ctx.server);
   ctx.db.delete(key);
+  notifyGeneric(ctx, 'del', key);
   ctx.rewrite = ['DEL', key];
   return bulk(value);
 }
@@ -233,16 +250,20 @@ function getexCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (value === undefined) return NIL;
   const at = f.expire ? expireAt(ctx, f.expire) : NO_EXPIRY;
   const absolute = f.expire?.kind === 'EXAT' || f.expire?.kind === 'PXAT';
+  replyWritten(ctx.server); // the value is the reply, given before the key is expired or deleted
   if (absolute && at <= ctx.server.keyspace.now && ctx.server.keyspace.replicaMode === 'master') {
     ctx.db.delete(key); // checkAlreadyExpired(): an absolute time in the past deletes the key
+    notifyGeneric(ctx, 'del', key);
     ctx.rewrite = ['DEL', key];
   } else if (f.expire) {
     ctx.db.setExpire(key, at);
+    notifyGeneric(ctx, 'expire', key);
     ctx.rewrite = ['PEXPIREAT', key, String(at)];
   } else if (f.persist) {
     const e = ctx.db.peek(key)!;
     if (e.expiresAt !== NO_EXPIRY) {
       ctx.db.setExpire(key, NO_EXPIRY);
+      notifyGeneric(ctx, 'persist', key);
       ctx.rewrite = ['PERSIST', key];
     }
   }
@@ -266,7 +287,11 @@ function msetGeneric(ctx: CommandContext, args: ArgCursor, nx: boolean): Reply {
   if (nx) {
     for (let i = 0; i < pairs.length; i += 2) if (ctx.db.lookup(pairs[i]) !== undefined) return ZERO;
   }
-  for (let i = 0; i < pairs.length; i += 2) ctx.db.set(pairs[i], pairs[i + 1]);
+  for (let i = 0; i < pairs.length; i += 2) {
+    ctx.db.expireIfNeeded(pairs[i]); // setKey()'s lookup: an expired key goes (and is reported) before the new one
+    ctx.db.set(pairs[i], pairs[i + 1]);
+    notifyString(ctx, 'set', pairs[i]);
+  }
   return nx ? ONE : OK;
 }
 
@@ -276,12 +301,14 @@ function appendCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const e = stringEntry(ctx.db, key);
   if (e === undefined) {
     ctx.db.set(key, suffix);
+    notifyString(ctx, 'append', key);
     return int(suffix.length);
   }
   const current = e.value as string;
   checkStringLength(ctx, current.length + suffix.length);
   const next = current + suffix;
   ctx.db.set(key, next, e.expiresAt);
+  notifyString(ctx, 'append', key);
   return int(next.length);
 }
 
@@ -320,6 +347,7 @@ function setrangeCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + value + padded.slice(offset + value.length);
   ctx.db.set(key, next, e?.expiresAt ?? NO_EXPIRY);
+  notifyString(ctx, 'setrange', key);
   return int(next.length);
 }
 
@@ -332,11 +360,13 @@ function incrDecrGeneric(ctx: CommandContext, by: number | bigint): Reply {
   if (typeof old === 'number' && typeof by === 'number' && Number.isSafeInteger(old + by)) {
     const n = old + by; // the common case stays in plain numbers; bigints only near the int64 edges
     ctx.db.set(key, String(n), e?.expiresAt ?? NO_EXPIRY);
+    notifyString(ctx, 'incrby', key); // INCR, DECR and DECRBY too
     return int(n);
   }
   const next = BigInt(old!) + BigInt(by);
   if (next > INT64_MAX || next < INT64_MIN) fail(ERR_OVERFLOW);
   ctx.db.set(key, next.toString(), e?.expiresAt ?? NO_EXPIRY);
+  notifyString(ctx, 'incrby', key);
   return int(int64(next));
 }
 
@@ -366,6 +396,7 @@ function incrbyfloatCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (sum === null) fail('ERR increment would produce NaN or Infinity');
   const text = formatLongDouble(sum!);
   ctx.db.set(key, text, e?.expiresAt ?? NO_EXPIRY);
+  notifyString(ctx, 'incrbyfloat', key);
   ctx.rewrite = ['SET', key, text, 'KEEPTTL']; // float arithmetic may differ on replicas: send the result
   return bulk(text);
 }

@@ -181,9 +181,10 @@ export class PubSub {
   /**
    * PUBLISH / SPUBLISH (pubsubPublishMessageInternal): the channel's subscribers first, then for a plain channel
    * every matching pattern's. Messages for the publisher itself are returned, to go out in line with its reply;
-   * the others are written to their clients at once.
+   * the others are written to their clients at once. A null publisher (the server itself: keyspace events
+   * outside any command) has every message written at once.
    */
-  publish(kind: 'channel' | 'shard', channel: string, message: string, publisher: Client): { receivers: number; own: Reply[] } {
+  publish(kind: 'channel' | 'shard', channel: string, message: string, publisher: Client | null): { receivers: number; own: Reply[] } {
     let receivers = 0;
     const own: Reply[] = [];
     const send = (client: Client, msg: Reply, encoded: (proto: Protocol) => Buffer) => {

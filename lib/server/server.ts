@@ -14,6 +14,7 @@ import { ServerStats } from './stats';
 import { Watches } from './watch';
 import { obufLimits } from './config-values';
 import { isSubscribed } from './pubsub';
+import { KeyspaceNotifications, notifyKeyspaceEvent, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify';
 import { isMonitor } from '../commands/monitor';
 import { Replication } from './replication';
 import { ClientPause } from './pause';
@@ -66,6 +67,8 @@ export class Server {
   /** RDB files (load at start, SAVE, BGSAVE, save points) and the append-only file. */
   readonly persistence: Persistence;
   readonly aof: Aof;
+  /** notify-keyspace-events and the messages it holds for the running command's client (notify.ts). */
+  readonly notifications: KeyspaceNotifications;
   /** Set while this server is a replica (REPLICAOF host port); null on a master. */
   replicaRole: ReplicaRole | null = null;
   readonly startedAt: number;
@@ -114,11 +117,17 @@ export class Server {
       modified: (db, key) => {
         if (this.watches.size) this.watches.touched(db, key);
       },
-      expired: (db, key) => this.propagation.also(db.id, ['DEL', key]),
+      expired: (db, key) => {
+        notifyKeyspaceEvent(this, NOTIFY_EXPIRED, 'expired', key, db.id);
+        this.propagation.also(db.id, ['DEL', key]);
+      },
       flushed: (db) => {
         if (this.watches.size) this.watches.flushed(db);
       },
+      created: (db, key) => notifyKeyspaceEvent(this, NOTIFY_NEW, 'new', key, db.id),
+      missed: (db, key) => notifyKeyspaceEvent(this, NOTIFY_KEY_MISS, 'keymiss', key, db.id),
     };
+    this.notifications = new KeyspaceNotifications(this);
   }
 
   /** A replica that refuses writes from its clients (replica-read-only yes). */

@@ -40,6 +40,10 @@ export interface KeyspaceHooks {
   expired(db: Db, key: string): void;
   /** Every key of the db is about to go (FLUSHDB, FLUSHALL, a replica loading a new dataset). */
   flushed(db: Db): void;
+  /** A key was added (dbAdd): called only while Keyspace.reportCreated is set. */
+  created?(db: Db, key: string): void;
+  /** A read found no key (a keyspace miss): called only while Keyspace.reportMisses is set. */
+  missed?(db: Db, key: string): void;
 }
 
 const noHooks: KeyspaceHooks = { modified() {}, expired() {}, flushed() {} };
@@ -72,15 +76,15 @@ export class Db {
 
   /** lookup() for read commands: also counts keyspace_hits / keyspace_misses. */
   lookupRead(key: string): Entry | undefined {
-    return this.countHit(this.lookup(key));
+    return this.countHit(key, this.lookup(key), true);
   }
 
   /**
    * lookupRead() that leaves the access time alone (LOOKUP_NOTOUCH): EXISTS, TYPE, TTL and OBJECT look at a key
-   * without making it look recently used.
+   * without making it look recently used. OBJECT's misses are counted but not reported (LOOKUP_NONOTIFY).
    */
-  lookupReadNoTouch(key: string): Entry | undefined {
-    return this.countHit(this.find(key));
+  lookupReadNoTouch(key: string, reportMiss = true): Entry | undefined {
+    return this.countHit(key, this.find(key), reportMiss);
   }
 
   /**
@@ -107,9 +111,13 @@ export class Db {
     return e;
   }
 
-  private countHit(e: Entry | undefined): Entry | undefined {
-    if (e === undefined) this.ks.stats.misses++;
-    else this.ks.stats.hits++;
+  private countHit(key: string, e: Entry | undefined, reportMiss: boolean): Entry | undefined {
+    if (e === undefined) {
+      this.ks.stats.misses++;
+      if (this.ks.reportMisses && reportMiss) this.ks.hooks.missed?.(this, key);
+    } else {
+      this.ks.stats.hits++;
+    }
     return e;
   }
 
@@ -325,6 +333,7 @@ export class Db {
     this.dict.set(key, e);
     if (e.expiresAt !== NO_EXPIRY) this.volatile.add(key);
     if (this.ks.snapshots.length) for (const s of this.ks.snapshots) s.created(this, key);
+    if (this.ks.reportCreated) this.ks.hooks.created?.(this, key);
   }
 
   private remove(key: string, e: Entry): void {
@@ -395,6 +404,12 @@ export class Keyspace {
   replicaMode: 'master' | 'replica-read' | 'replica-master' = 'master';
   /** Clients are paused (CLIENT PAUSE): expired keys read as absent but are not deleted, nothing is propagated. */
   expiryPaused = false;
+  /**
+   * Call hooks.created for every key added and hooks.missed for every read miss: set while keyspace
+   * notifications want them (the `n` and `m` classes), so that without them they cost one test.
+   */
+  reportCreated = false;
+  reportMisses = false;
   /**
    * maxmemory-policy is an LFU one: Entry.lru then holds Redis's access counter (minutes << 8 | log counter)
    * instead of an access time. The server sets it, with the lfu-* knobs, from its config.

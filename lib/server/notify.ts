@@ -1,0 +1,108 @@
+/**
+ * Keyspace notifications (notify.c): a write, an expiry, a new key or a read miss published as
+ * `__keyspace@<db>__:<key>` → event and `__keyevent@<db>__:<event>` → key, as notify-keyspace-events asks.
+ * The commands call notifyKeyspaceEvent where Redis does; messages for the client whose command caused them
+ * wait here to go out in line with its reply, where Redis would have written them into its output buffer.
+ */
+import { sequence, type Reply } from '../protocol/reply';
+import type { Deferred } from '../commands/types';
+import { keyspaceEventFlags } from './config-values';
+import { pubsubOf } from './pubsub';
+import type { Client } from './client';
+import type { Server } from './server';
+
+// The class flags of server.h. K and E choose the channels; the others are event classes.
+export const NOTIFY_KEYSPACE = 1 << 0; // K
+export const NOTIFY_KEYEVENT = 1 << 1; // E
+export const NOTIFY_GENERIC = 1 << 2; // g
+export const NOTIFY_STRING = 1 << 3; // $
+export const NOTIFY_LIST = 1 << 4; // l
+export const NOTIFY_SET = 1 << 5; // s
+export const NOTIFY_HASH = 1 << 6; // h
+export const NOTIFY_ZSET = 1 << 7; // z
+export const NOTIFY_EXPIRED = 1 << 8; // x
+export const NOTIFY_EVICTED = 1 << 9; // e
+export const NOTIFY_STREAM = 1 << 10; // t
+export const NOTIFY_KEY_MISS = 1 << 11; // m (not part of A)
+export const NOTIFY_MODULE = 1 << 13; // d: module events; toyredis has no modules, so none are ever sent
+export const NOTIFY_NEW = 1 << 14; // n (not part of A)
+
+/** The server's notification state: the configured flags and the running client's held messages. */
+export class KeyspaceNotifications {
+  /** notify-keyspace-events as flag bits: the one number tested on every write. */
+  flags = 0;
+  /** The client whose command is running: messages to it are held for its reply instead of sent at once. */
+  running: Client | null = null;
+  /** Messages for `running`, in the order Redis would have written them. */
+  held: Reply[] = [];
+  /** Where among `held` the command's reply goes (Redis added it before notifying); -1: after all of them. */
+  replyAt = -1;
+
+  constructor(server: Server) {
+    server.config.watch('notify-keyspace-events', (v) => {
+      this.flags = keyspaceEventFlags(v) ?? 0;
+      // the keyspace reports new keys and read misses only when someone may hear of them
+      const channels = this.flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT);
+      server.keyspace.reportCreated = channels !== 0 && (this.flags & NOTIFY_NEW) !== 0;
+      server.keyspace.reportMisses = channels !== 0 && (this.flags & NOTIFY_KEY_MISS) !== 0;
+    });
+  }
+}
+
+/**
+ * notifyKeyspaceEvent(): publish `event` on `key` of db `dbid` if its class is on. The keyspace channel is
+ * published first, then the keyevent one, each to its subscribers and then to the matching patterns.
+ */
+export function notifyKeyspaceEvent(server: Server, type: number, event: string, key: string, dbid: number): void {
+  const n = server.notifications;
+  if (!(n.flags & type)) return;
+  const pubsub = pubsubOf(server);
+  if (n.flags & NOTIFY_KEYSPACE) {
+    const { own } = pubsub.publish('channel', `__keyspace@${dbid}__:${key}`, event, n.running);
+    if (own.length) n.held.push(...own);
+  }
+  if (n.flags & NOTIFY_KEYEVENT) {
+    const { own } = pubsub.publish('channel', `__keyevent@${dbid}__:${event}`, key, n.running);
+    if (own.length) n.held.push(...own);
+  }
+}
+
+/**
+ * The command has written its reply at this point (Redis's addReply came before the notifications that
+ * follow), so the running client's own messages from here on go out after it.
+ */
+export function replyWritten(server: Server): void {
+  const n = server.notifications;
+  if (n.running !== null) n.replyAt = n.held.length;
+}
+
+/** call(): the client whose command runs now; returns the one it replaces (EXEC runs commands inside one). */
+export function enterCommand(server: Server, client: Client): Client | null {
+  const n = server.notifications;
+  const outer = n.running;
+  n.running = client;
+  n.replyAt = -1;
+  return outer;
+}
+
+/**
+ * The command is done: its reply with the client's held messages in line, before it or (from replyWritten on,
+ * or everything when `after`) behind it. A parked or silenced command's messages are written out at once, as
+ * Redis sends pushes even under CLIENT REPLY OFF.
+ */
+export function leaveCommand(server: Server, client: Client, outer: Client | null, reply: Reply | Deferred, after = false): Reply | Deferred {
+  const n = server.notifications;
+  n.running = outer;
+  const held = n.held;
+  if (held.length === 0) return reply;
+  const at = after ? 0 : n.replyAt < 0 ? held.length : n.replyAt;
+  n.held = [];
+  n.replyAt = -1;
+  if (typeof reply === 'object' && client.replyMode === 'on') {
+    return at === held.length ? sequence([...held, reply]) : sequence([...held.slice(0, at), reply, ...held.slice(at)]);
+  }
+  const writer = server.writer;
+  writer.proto = client.proto;
+  for (const m of held) writer.write(m);
+  return reply;
+}
