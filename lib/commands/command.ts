@@ -11,7 +11,6 @@ import { commandTable } from './index';
 import { helpReply } from './server';
 import { str, pattern, oneof } from './docs';
 import { getKeysFromCommand, hasKeys, KEY_FLAGS, keySpecsOf, legacyRange } from './keyspecs';
-import { parseSyntax, type CommandArg as SyntaxArg } from './syntax';
 import type { ArgCursor } from './args';
 import type { ArgSpec, Command, CommandContext, CommandFlag, CommandSpec, KeyFlag, KeySpec } from './types';
 
@@ -107,39 +106,6 @@ function commandInfo(c: Command): Reply {
   ]);
 }
 
-/** Argument trees, once per command: declared ones as they are, legacy usage lines parsed. */
-const argCache = new WeakMap<Command, readonly ArgSpec[]>();
-
-function commandArgs(c: Command): readonly ArgSpec[] {
-  if (c.args) return c.args.map((a) => a.spec);
-  let args = argCache.get(c);
-  if (!args) {
-    try {
-      args = c.syntax ? parseSyntax(c.syntax, keySpecsOf(c).length > 0).map(fromSyntax) : [];
-    } catch {
-      // a usage line the grammar cannot read costs that command its argument list, not COMMAND DOCS as a whole
-      // (test/commands/command.test.ts parses every registered line, so this only happens to an untested row)
-      args = [];
-    }
-    argCache.set(c, args);
-  }
-  return args;
-}
-
-/** A parsed usage line's argument as a declared one would be. */
-function fromSyntax(arg: SyntaxArg): ArgSpec {
-  return {
-    name: arg.name,
-    type: arg.type,
-    ...(arg.type === 'key' ? { keySpecIndex: 0 } : {}),
-    ...(arg.token !== undefined ? { token: arg.token } : {}),
-    optional: arg.flags.includes('optional'),
-    multiple: arg.flags.includes('multiple'),
-    multipleToken: arg.flags.includes('multiple_token'),
-    ...(arg.arguments ? { arguments: arg.arguments.map(fromSyntax) } : {}),
-  };
-}
-
 /** addReplyCommandArgList(): name, type, key_spec_index, token, since, deprecated_since, flags, nested arguments. */
 function argReply(arg: ArgSpec): Reply {
   const items: Reply[] = [bulk('name'), bulk(arg.name), bulk('type'), bulk(arg.type)];
@@ -161,7 +127,7 @@ function commandDocs(c: Command): Reply {
   if (c.deprecatedSince) items.push(bulk('deprecated_since'), bulk(c.deprecatedSince));
   if (c.replacedBy) items.push(bulk('replaced_by'), bulk(c.replacedBy));
   if (c.history?.length) items.push(bulk('history'), set(c.history.map(([v, change]) => array([bulk(v), bulk(change)]))));
-  const args = commandArgs(c);
+  const args = (c.args ?? []).map((a) => a.spec);
   if (args.length) items.push(bulk('arguments'), array(args.map(argReply)));
   if (c.subs) {
     const subs: Reply[] = [];

@@ -3,7 +3,7 @@
  * `oneof('condition', tok('NX'), tok('XX')).opt.since('2.6.12')`. Each helper makes one redisCommandArg
  * (server.h); the modifiers return a new argument, so shared pieces can be reused safely. Key specs are in keyspecs.ts.
  */
-import type { ArgSpec, ArgType, CommandSpec } from './types';
+import type { ArgSpec, ArgType } from './types';
 
 /** An argument under construction: its COMMAND DOCS data, and modifiers that return a changed copy. */
 export class Arg {
@@ -58,6 +58,3 @@ export const tok = (token: string, name = token.toLowerCase()) => new Arg({ name
 export const oneof = (name: string, ...choices: Arg[]) => new Arg({ name, type: 'oneof', arguments: choices.map((c) => c.spec) });
 /** Arguments that go together, in order. */
 export const block = (name: string, ...parts: Arg[]) => new Arg({ name, type: 'block', arguments: parts.map((p) => p.spec) });
-
-/** An identity function kept for rows written before tips and key flags were CommandSpec fields. */
-export const withDocs = (spec: CommandSpec): CommandSpec => spec;

@@ -44,16 +44,9 @@ export function keyAt<S extends string>(
   return notes === undefined ? spec : { ...spec, notes };
 }
 
-/**
- * A row's specs: its own, or the single range spec its legacy first/last/step triple stands for, flagged RW/update
- * for a write command and RO/access for a read-only one unless the row names its flags.
- */
+/** A row's key specs; none for a command without keys. */
 export function keySpecsOf(c: CommandSpec): readonly KeySpec[] {
-  if (c.keySpecs) return c.keySpecs;
-  if (!c.keys) return [];
-  const { first, last, step } = c.keys;
-  const flags = c.keyFlags ?? (c.flags.includes('write') ? ['RW', 'update'] : c.flags.includes('readonly') ? ['RO', 'access'] : ['RO']);
-  return [{ flags: flags as KeyFlag[], begin: { type: 'index', pos: first }, find: range(last >= 0 ? last - first : last, step) }];
+  return c.keySpecs ?? [];
 }
 
 // ---- what COMMAND INFO derives ----

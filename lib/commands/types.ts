@@ -43,13 +43,6 @@ export interface KeyRef {
   flags: readonly KeyFlag[];
 }
 
-/** The legacy first/last/step triple: shorthand for one range key spec (see keySpecs). */
-export interface KeyRange {
-  first: number;
-  last: number; // -1: the last argument; -2: the one before it
-  step: number;
-}
-
 /** COMMAND DOCS argument types (redisCommandArgType in server.h). */
 export type ArgType = 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
 
@@ -78,9 +71,6 @@ export interface CommandSpec {
   flags: readonly CommandFlag[];
   /** Where the keys are, as Redis's command JSON declares them; COMMAND INFO's first/last/step follow from them. */
   keySpecs?: readonly KeySpec[];
-  /** Legacy shorthand for one range spec, flagged `keyFlags` (or RW/update for writes, RO/access for reads). */
-  keys?: KeyRange;
-  keyFlags?: readonly KeyFlag[];
   /** getkeys_proc: finds the keys (and their flags) when the specs cannot: variable flags, an invalid key count. */
   getKeys?: (argv: readonly string[]) => KeyRef[];
   /** COMMAND DOCS metadata: group ('string', 'generic', …), version it appeared in, one-line summary. */
@@ -90,8 +80,6 @@ export interface CommandSpec {
   complexity?: string;
   /** The argument tree COMMAND DOCS shows, built with docs.ts's helpers. */
   args?: readonly Arg[];
-  /** Legacy: a usage line (`key value [NX | XX]`) from which an argument tree is guessed when `args` is absent. */
-  syntax?: string;
   /** Versions that changed the command, each with a one-line description of the change. */
   history?: readonly (readonly [version: string, change: string])[];
   docFlags?: readonly ('deprecated' | 'syscmd')[];

@@ -2,7 +2,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commandTable } from '../../lib/commands';
 import { aclCategories } from '../../lib/commands/command';
-import { parseSyntax, type CommandArg } from '../../lib/commands/syntax';
 import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
 import { hasRedis, startRedis } from '../helpers/servers';
@@ -13,45 +12,9 @@ const test = suite('commands/command');
 const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 const err = (text: string) => `-${text}\r\n`;
 
-/** An argument tree in a compact form: name:type[token](flags){children}. */
-function show(args: CommandArg[]): string {
-  return args
-    .map((a) => `${a.name}:${a.type}${a.token !== undefined ? `[${a.token}]` : ''}${a.flags.length ? `(${a.flags.join(',')})` : ''}${a.arguments ? `{${show(a.arguments)}}` : ''}`)
-    .join(' ');
-}
-
-test('usage lines become Redis argument trees', () => {
-  const cases: [string, string][] = [
-    ['', ''],
-    ['key', 'key:key'],
-    ['key [key ...]', 'key:key(multiple)'],
-    ['key value [NX | XX] [GET]', 'key:key value:string nx_xx:oneof(optional){nx:pure-token[NX] xx:pure-token[XX]} get:pure-token[GET](optional)'],
-    ['key [EX seconds | PX milliseconds | EXAT unix-time-seconds | KEEPTTL]',
-      'key:key seconds_milliseconds_unix-time-seconds_keepttl:oneof(optional){seconds:integer[EX] milliseconds:integer[PX] unix-time-seconds:unix-time[EXAT] keepttl:pure-token[KEEPTTL]}'],
-    ['[section [section ...]]', 'section:string(optional,multiple)'],
-    ['parameter value [parameter value ...]', 'parameter:block(multiple){parameter:string value:string}'],
-    ['[protover [AUTH username password] [SETNAME clientname]]',
-      'protover:block(optional){protover:integer auth:block[AUTH](optional){username:string password:string} clientname:string[SETNAME](optional)}'],
-    ['cursor [MATCH pattern] [COUNT count]', 'cursor:integer pattern:pattern[MATCH](optional) count:integer[COUNT](optional)'],
-    ['ON | OFF | SKIP', 'on_off_skip:oneof{on:pure-token[ON] off:pure-token[OFF] skip:pure-token[SKIP]}'],
-    ['[TYPE <NORMAL | MASTER>] [ID client-id [client-id ...]]',
-      'normal_master:oneof[TYPE](optional){normal:pure-token[NORMAL] master:pure-token[MASTER]} client-id:integer[ID](optional,multiple)'],
-    ['key [GET pattern [GET pattern ...]]', 'key:key pattern:pattern[GET](optional,multiple,multiple_token)'],
-    ['[LIMIT offset count]', 'limit:block[LIMIT](optional){offset:integer count:integer}'],
-    ['numkeys key [key ...] STREAMS key [key ...]', 'numkeys:integer key:key(multiple) key:key[STREAMS](multiple)'],
-    ['key member ...', 'key:key member:string(multiple)'],
-    ['host port <key | ""> destination-db', 'host:string port:integer key_:oneof{key:key :pure-token[""]} destination-db:integer'],
-    ['a b | c', 'a_c:oneof{a:block{a:string b:string} c:string}'], // `|` binds loosest
-  ];
-  for (const [syntax, expected] of cases) assert.is(show(parseSyntax(syntax)), expected, syntax);
-  assert.is(show(parseSyntax('key', false)), 'key:string'); // a command without keys has no key arguments
-  for (const bad of ['[a', 'a]', 'a (b', '<a | b']) assert.throws(() => parseSyntax(bad), bad);
-});
-
-test('every registered command: documented, its usage line parses, subcommands named container|sub', () => {
+test('every registered command: documented, subcommands named container|sub', () => {
   for (const c of commandTable.everything()) {
     assert.ok(c.summary && c.since && c.group, c.fullname);
-    if (c.syntax) parseSyntax(c.syntax, !!c.keys);
     if (c.parent) assert.is(c.fullname, `${c.parent.fullname}|${c.name.toLowerCase()}`);
   }
   assert.equal(aclCategories({ name: 'X', arity: 1, flags: ['write', 'admin'], group: 'server', since: '1', summary: 's', acl: ['@keyspace'] }), ['keyspace', 'write', 'admin', 'slow', 'dangerous']);

@@ -242,8 +242,6 @@ test('key specs: legacy first/last/step and movablekeys as populateCommandLegacy
   assert.equal(legacy([keyAt(1, 'RO access', range(0), 'x'), keyAt(3, 'RO access')]), { first: 1, last: 1, step: 1, movable: true });
   assert.equal(legacy([keyAt(1, 'RO access incomplete')]), { first: 1, last: 1, step: 1, movable: true });
   assert.equal(legacy([]), { first: 0, last: 0, step: 0, movable: false });
-  // the legacy triple shorthand stands for one range spec
-  assert.equal(keySpecsOf(row({ flags: ['write'], keys: { first: 1, last: -1, step: 2 } })), [keyAt(1, 'RW update', range(-1, 2))]);
 });
 
 test('key specs: keyword searches, limits, key counts and getkeys callbacks', () => {
