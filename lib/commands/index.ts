@@ -33,8 +33,8 @@ import { dumpCommands } from './dump';
 import { pubsubCommands } from './pubsub';
 import { feedMonitors, isMonitor, monitorCommands } from './monitor';
 import { isSubscribed } from '../server/pubsub';
-
 import { enterCommand, leaveCommand } from '../server/notify';
+
 export class CommandTable {
   private byName = new Map<string, Command>();
 
@@ -212,9 +212,9 @@ export function call(server: Server, client: Client, command: Command, argv: str
   const ctx: CommandContext = { server, client, db: client.db, argv, command };
   const t0 = performance.now();
   server.propagation.enter();
+  const outer = enterCommand(server, client);
   let reply: Reply | Deferred;
   try {
-  const outer = enterCommand(server, client);
     reply = command.run!(ctx, new ArgCursor(argv, command.parent ? 2 : 1));
   } catch (e) {
     if (e instanceof ReplyError) {
