@@ -2,7 +2,7 @@
  * Keyspace commands, whatever the type: existence, deletion, renaming, moving and copying keys, iterating them
  * (KEYS, SCAN, RANDOMKEY), their TTLs and OBJECT introspection. Mirrors db.c, expire.c and object.c.
  */
-import { ERR_DB_INDEX, ERR_INVALID_EXPIRE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
+import { ERR_DB_INDEX, ERR_INVALID_EXPIRE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SAME_OBJECT, ERR_SYNTAX, fail } from '../protocol/errors';
 import {
   array, bulk, int, MINUS_ONE, MINUS_TWO, NIL, OK, ONE, simple, ZERO, type Reply,
 } from '../protocol/reply';
@@ -10,7 +10,7 @@ import { compileGlob } from '../store/glob';
 import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
 import { typeName, type Value } from '../store/types';
-import type { ArgCursor } from './args';
+import { cText, keyword, type ArgCursor } from './args';
 import { dbArgument } from './connection';
 import { parseScanCursor, parseScanOptions, scanReply } from './scan';
 import type { CommandContext, CommandSpec } from './types';
@@ -93,15 +93,6 @@ export const genericCommands: readonly CommandSpec[] = [
     ],
   },
 ];
-
-/** An argument as C sees it (strcasecmp, strtoul, `%s`): up to its first NUL byte. */
-function cText(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
-}
-
-/** An option keyword, compared as strcasecmp() does: ASCII case folded only, as a C string. */
-const keyword = (arg: string): string => cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
 
 // DEL key [key ...] / UNLINK key [key ...]
 function delCommand(ctx: CommandContext, args: ArgCursor): Reply {
@@ -190,7 +181,7 @@ function moveCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
   const dst = dbArgument(ctx, args.next());
   const src = ctx.db;
-  if (dst === src) fail('ERR source and destination objects are the same');
+  if (dst === src) fail(ERR_SAME_OBJECT);
   if (src.lookup(key) === undefined) return ZERO;
   if (dst.lookup(key) !== undefined) return ZERO;
   src.moveTo(key, dst);
@@ -209,7 +200,7 @@ function copyCommand(ctx: CommandContext, args: ArgCursor): Reply {
     else if (opt === 'DB' && args.hasMore) dst = dbArgument(ctx, args.next());
     else fail(ERR_SYNTAX);
   }
-  if (dst === ctx.db && key === newkey) fail('ERR source and destination objects are the same');
+  if (dst === ctx.db && key === newkey) fail(ERR_SAME_OBJECT);
   const e = ctx.db.lookupRead(key);
   if (e === undefined) return ZERO;
   const replaced = dst.lookup(newkey) !== undefined;

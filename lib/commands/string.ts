@@ -1,7 +1,7 @@
 /** String commands. Mirrors t_string.c; the SET family shares setGeneric, the INCR family incrDecrGeneric. */
 import {
-  ERR_INVALID_EXPIRE, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OFFSET_RANGE, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX,
-  ERR_WRONGTYPE, errWrongArity, fail,
+  ERR_DECR_OVERFLOW, ERR_INCR_NAN_OR_INFINITY, ERR_INVALID_EXPIRE, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OFFSET_RANGE, ERR_OVERFLOW,
+  ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail,
 } from '../protocol/errors';
 import { bulk, int, NIL, OK, ONE, ZERO, array, type Reply } from '../protocol/reply';
 import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
@@ -380,7 +380,7 @@ function incrbyCommand(ctx: CommandContext, args: ArgCursor): Reply {
 function decrbyCommand(ctx: CommandContext, args: ArgCursor): Reply {
   args.nextKey();
   const by = BigInt(args.nextInt64());
-  if (by === INT64_MIN) fail('ERR decrement would overflow'); // -LLONG_MIN does not exist
+  if (by === INT64_MIN) fail(ERR_DECR_OVERFLOW); // -LLONG_MIN does not exist
   return incrDecrGeneric(ctx, -by);
 }
 
@@ -393,7 +393,7 @@ function incrbyfloatCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const incr = parseLongDouble(incrText);
   if (current === null || incr === null) fail(ERR_NOT_FLOAT);
   const sum = addLongDouble(current!, incr!);
-  if (sum === null) fail('ERR increment would produce NaN or Infinity');
+  if (sum === null) fail(ERR_INCR_NAN_OR_INFINITY);
   const text = formatLongDouble(sum!);
   ctx.db.set(key, text, e?.expiresAt ?? NO_EXPIRY);
   notifyString(ctx, 'incrbyfloat', key);
