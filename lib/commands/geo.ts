@@ -11,6 +11,7 @@ import {
 } from '../store/geohash';
 import type { Db } from '../store/keyspace';
 import { parseInteger } from '../store/numbers';
+import { pqsort } from '../store/pqsort';
 import { ZsetValue, type ZsetLimits } from '../store/zset';
 import { doubleArg } from './args';
 import { block, dbl, integer, key, oneof, str, tok } from './docs';
@@ -461,7 +462,7 @@ function georadiusGeneric(ctx: CommandContext, srcIndex: number, kind: SearchKin
     const cmp = sort === 'asc' ? byDistance : (a: GeoPoint, b: GeoPoint) => -byDistance(a, b);
     // glibc's qsort is a stable merge sort; Redis's pqsort only orders what it will return
     if (returned === found.length) found.sort(cmp);
-    else partialSort(found, cmp, 0, returned - 1);
+    else pqsort(found, cmp, 0, returned - 1);
   }
 
   if (storeKey === null) {
@@ -539,80 +540,6 @@ function pointsInShape(z: ZsetValue, shape: GeoShape, limit: number): GeoPoint[]
     lastProcessed = i;
   }
   return found;
-}
-
-type Compare<T> = (a: T, b: T) => number;
-
-/**
- * pqsort(): Bentley & McIlroy's quicksort (median of three, ninther above 40, fat partition around equal keys)
- * that only recurses into parts overlapping positions lrange..rrange. Equal distances end up in the order this
- * exact algorithm leaves them, so it is followed step by step.
- */
-function partialSort<T>(a: T[], cmp: Compare<T>, lrange: number, rrange: number): void {
-  const swap = (i: number, j: number) => {
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  };
-  const vecswap = (i: number, j: number, n: number) => {
-    for (let k = 0; k < n; k++) swap(i + k, j + k);
-  };
-  const med3 = (i: number, j: number, k: number) =>
-    cmp(a[i], a[j]) < 0
-      ? (cmp(a[j], a[k]) < 0 ? j : cmp(a[i], a[k]) < 0 ? k : i)
-      : (cmp(a[j], a[k]) > 0 ? j : cmp(a[i], a[k]) < 0 ? i : k);
-  const overlaps = (lo: number, hi: number) => !((lrange < lo && rrange < lo) || (lrange > hi && rrange > hi));
-
-  const sortPart = (base: number, n: number): void => {
-    for (;;) {
-      if (n < 7) {
-        for (let m = base + 1; m < base + n; m++) {
-          for (let l = m; l > base && cmp(a[l - 1], a[l]) > 0; l--) swap(l, l - 1);
-        }
-        return;
-      }
-      let pm = base + Math.floor(n / 2);
-      if (n > 7) {
-        let pl = base, pn = base + n - 1;
-        if (n > 40) {
-          const d = Math.floor(n / 8);
-          pl = med3(pl, pl + d, pl + 2 * d);
-          pm = med3(pm - d, pm, pm + d);
-          pn = med3(pn - 2 * d, pn - d, pn);
-        }
-        pm = med3(pl, pm, pn);
-      }
-      swap(base, pm);
-      let pa = base + 1, pb = base + 1;
-      let pc = base + n - 1, pd = base + n - 1;
-      for (;;) {
-        let r: number;
-        while (pb <= pc && (r = cmp(a[pb], a[base])) <= 0) {
-          if (r === 0) swap(pa++, pb);
-          pb++;
-        }
-        while (pb <= pc && (r = cmp(a[pc], a[base])) >= 0) {
-          if (r === 0) swap(pc, pd--);
-          pc--;
-        }
-        if (pb > pc) break;
-        swap(pb++, pc--);
-      }
-      const end = base + n;
-      let r = Math.min(pa - base, pb - pa);
-      vecswap(base, pb - r, r);
-      r = Math.min(pd - pc, end - pd - 1);
-      vecswap(pb, end - r, r);
-      if ((r = pb - pa) > 1 && overlaps(base, base + r - 1)) sortPart(base, r);
-      if ((r = pd - pc) > 1) {
-        base = end - r;
-        n = r;
-        if (overlaps(base, base + r - 1)) continue;
-      }
-      return;
-    }
-  };
-  sortPart(0, a.length);
 }
 
 /** georadiusGetKeys(): the source key and, after the last STORE or STOREDIST (from argv[5]), its destination. */

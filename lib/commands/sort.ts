@@ -9,6 +9,7 @@ import type { HashValue } from '../store/hash';
 import type { Db } from '../store/keyspace';
 import { List } from '../store/list';
 import { parseInteger } from '../store/numbers';
+import { pqsort } from '../store/pqsort';
 import { SetValue } from '../store/set';
 import { ZsetValue, type ZNode } from '../store/zset';
 import { cText, type ArgCursor } from './args';
@@ -186,80 +187,6 @@ function comparator(o: SortOptions): (a: SortItem, b: SortItem) => number {
   return (a, b) => bytes(a.by!, b.by!);
 }
 
-/**
- * pqsort.c: Bentley & McIlroy's quicksort that only finishes the partitions overlapping positions lo..hi, what
- * Redis sorts with when BY and LIMIT are both given. Elements that compare equal (ALPHA values BY did not find)
- * end up where this algorithm leaves them, which no stable sort reproduces, so it is followed step for step.
- */
-function partialQuicksort<T>(v: T[], cmp: (a: T, b: T) => number, lo: number, hi: number): void {
-  const swap = (i: number, j: number) => {
-    const t = v[i];
-    v[i] = v[j];
-    v[j] = t;
-  };
-  const swapRuns = (i: number, j: number, n: number) => {
-    for (let k = 0; k < n; k++) swap(i + k, j + k);
-  };
-  const median = (a: number, b: number, c: number) =>
-    cmp(v[a], v[b]) < 0
-      ? cmp(v[b], v[c]) < 0 ? b : cmp(v[a], v[c]) < 0 ? c : a
-      : cmp(v[b], v[c]) > 0 ? b : cmp(v[a], v[c]) < 0 ? a : c;
-  const overlaps = (first: number, n: number) => {
-    const last = first + n - 1;
-    return !((lo < first && hi < first) || (lo > last && hi > last));
-  };
-  const sortRun = (a: number, n: number): void => {
-    for (;;) {
-      if (n < 7) {
-        for (let m = a + 1; m < a + n; m++) for (let l = m; l > a && cmp(v[l - 1], v[l]) > 0; l--) swap(l, l - 1);
-        return;
-      }
-      // the pivot: the middle element, or a median of three (of three medians of three past 40 elements)
-      let pm = a + Math.floor(n / 2);
-      if (n > 7) {
-        let pl = a, pn = a + n - 1;
-        if (n > 40) {
-          const d = Math.floor(n / 8);
-          pl = median(pl, pl + d, pl + 2 * d);
-          pm = median(pm - d, pm, pm + d);
-          pn = median(pn - 2 * d, pn - d, pn);
-        }
-        pm = median(pl, pm, pn);
-      }
-      swap(a, pm);
-      // partition, parking the elements equal to the pivot at both ends
-      let pa = a + 1, pb = a + 1, pc = a + n - 1, pd = a + n - 1;
-      for (;;) {
-        let c = 0;
-        while (pb <= pc && (c = cmp(v[pb], v[a])) <= 0) {
-          if (c === 0) swap(pa++, pb);
-          pb++;
-        }
-        while (pb <= pc && (c = cmp(v[pc], v[a])) >= 0) {
-          if (c === 0) swap(pc, pd--);
-          pc--;
-        }
-        if (pb > pc) break;
-        swap(pb++, pc--);
-      }
-      // bring the equal elements to the middle, then sort the smaller and greater sides if they matter
-      const end = a + n;
-      let r = Math.min(pa - a, pb - pa);
-      swapRuns(a, pb - r, r);
-      r = Math.min(pd - pc, end - pd - 1);
-      swapRuns(pb, end - r, r);
-      r = pb - pa;
-      if (r > 1 && overlaps(a, r)) sortRun(a, r);
-      r = pd - pc;
-      if (r <= 1) return;
-      a = end - r;
-      n = r;
-      if (!overlaps(a, n)) return;
-    }
-  };
-  sortRun(0, v.length);
-}
-
 /** The elements of the sorted set from 0-based rank `start` on, `count` of them, in either direction. */
 function zsetRange(z: ZsetValue, start: number, count: number, desc: boolean): string[] {
   const out: string[] = [];
@@ -343,7 +270,7 @@ function sortGeneric(ctx: CommandContext, args: ArgCursor, readonly: boolean): R
       }
     }
     const cmp = comparator(o);
-    if (o.by !== null && (start !== 0 || end !== items.length - 1)) partialQuicksort(items, cmp, start, end);
+    if (o.by !== null && (start !== 0 || end !== items.length - 1)) pqsort(items, cmp, start, end);
     else items.sort(cmp); // stable, like glibc's qsort (a merge sort): ties keep the input order
     elements = items.map((item) => item.element);
   }
