@@ -12,6 +12,7 @@ import { getString } from './string';
 import { key, str, integer, tok, oneof, block } from './docs';
 import { keyAt, range, bitfieldKeys } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify';
 
 const BIT = ['@bitmap'] as const;
 
@@ -273,6 +274,7 @@ function setbitCommand(ctx: CommandContext, args: ArgCursor): Reply {
     const b = editBitmap(current, byte + 1);
     b.bytes[byte] = on ? b.bytes[byte] | mask : b.bytes[byte] & ~mask;
     ctx.db.set(key, bitmapValue(b), e?.expiresAt ?? NO_EXPIRY);
+    notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'setbit', key, ctx.db.id);
   }
   return old ? ONE : ZERO;
 }
@@ -342,10 +344,11 @@ function bitopCommand(ctx: CommandContext, args: ArgCursor): Reply {
     maxlen = Math.max(maxlen, value.length);
   }
   if (maxlen === 0) {
-    ctx.db.delete(dest);
+    if (ctx.db.delete(dest)) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', dest, ctx.db.id);
     return ZERO;
   }
   ctx.db.set(dest, bitop(op, sources, maxlen).latin1Slice(0, maxlen));
+  notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'set', dest, ctx.db.id); // BITOP stores like SET does
   return int(maxlen);
 }
 
@@ -466,6 +469,8 @@ function bitfieldGeneric(ctx: CommandContext, args: ArgCursor, readOnlyCommand: 
     ctx.rewrite = null;
   } else {
     ks.dirty += changes - 1; // server.dirty grows by one per field changed
+    replyWritten(ctx.server); // Redis notifies after all the replies
+    notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'setbit', key, ctx.db.id);
   }
   return array(replies);
 }

@@ -19,6 +19,7 @@ import type { ArgCursor } from './args';
 import { integer, key, str, tok } from './docs';
 import { keyAt } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
+import { notifyKeyspaceEvent, NOTIFY_GENERIC } from '../server/notify';
 
 export const dumpCommands: readonly CommandSpec[] = [
   { name: 'DUMP', arity: 2, flags: ['readonly'], group: 'generic', since: '2.6.0', summary: 'Serialize the value at a key in the format RESTORE reads.', complexity: 'O(1) to find the key, then O(N*M) to serialize its N elements of average size M.', acl: ['@keyspace'], tips: ['nondeterministic_output'], run: dumpCommand,
@@ -152,10 +153,14 @@ function restoreCommand(ctx: CommandContext, args: ArgCursor): Reply {
   // checkAlreadyExpired(): a master (not loading) does not create a key already past its TTL; a replica does,
   // and leaves its removal to its master's DEL.
   if (ttl !== 0n && ttl <= now && !server.loading && server.replicaRole === null) {
-    if (deleted) ctx.rewrite = ['DEL', key];
+    if (deleted) {
+      ctx.rewrite = ['DEL', key];
+      notifyKeyspaceEvent(server, NOTIFY_GENERIC, 'del', key, db.id);
+    }
     return OK;
   }
   db.set(key, value, ttl === 0n ? NO_EXPIRY : Math.max(1, Number(ttl)));
+  notifyKeyspaceEvent(server, NOTIFY_GENERIC, 'restore', key, db.id);
   if (ttl !== 0n && !absttl) ctx.rewrite = [...argv.slice(0, 2), String(ttl), ...argv.slice(3), 'ABSTTL'];
   const e = db.peek(key)!;
   if (ks.lfu) {

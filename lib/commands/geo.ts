@@ -17,6 +17,7 @@ import { doubleArg } from './args';
 import { block, dbl, integer, key, oneof, str, tok } from './docs';
 import { afterKeyword, keyAt } from './keyspecs';
 import type { CommandContext, CommandSpec, KeyRef } from './types';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/notify';
 
 const GEO = ['@geo'] as const;
 const SEARCH_COMPLEXITY = 'O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.';
@@ -270,6 +271,8 @@ function geoaddCommand(ctx: CommandContext): Reply {
     else db.signalModified(key);
     // Redis counts one change per element; the keyspace counted one for the key already
     ctx.server.keyspace.dirty += added + updated - 1;
+    replyWritten(ctx.server); // GEOADD runs as ZADD, which notifies after its reply
+    notifyKeyspaceEvent(ctx.server, NOTIFY_ZSET, 'zadd', key, db.id);
     ctx.rewrite = zadd;
   }
   return int(ch ? added + updated : added);
@@ -446,7 +449,7 @@ function georadiusGeneric(ctx: CommandContext, srcIndex: number, kind: SearchKin
 
   if (z === undefined) {
     if (storeKey === null) return EMPTY_ARRAY;
-    db.delete(storeKey);
+    if (db.delete(storeKey)) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', storeKey, db.id);
     return ZERO;
   }
 
@@ -485,7 +488,7 @@ function georadiusGeneric(ctx: CommandContext, srcIndex: number, kind: SearchKin
   }
 
   if (returned === 0) {
-    db.delete(storeKey);
+    if (db.delete(storeKey)) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', storeKey, db.id);
     return ZERO;
   }
   const entries: [string, number][] = [];
@@ -498,6 +501,7 @@ function georadiusGeneric(ctx: CommandContext, srcIndex: number, kind: SearchKin
   const stored = ZsetValue.build(entries) ?? ZsetValue.build(new Map(entries))!;
   stored.compactIfSmall(limits(ctx));
   db.set(storeKey, stored);
+  notifyKeyspaceEvent(ctx.server, NOTIFY_ZSET, isSearch ? 'geosearchstore' : 'georadiusstore', storeKey, db.id);
   ctx.server.keyspace.dirty += returned - 1; // one change per element stored, as Redis counts
   return int(returned);
 }

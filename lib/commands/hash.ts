@@ -16,6 +16,7 @@ import { key, str, integer, dbl, pattern, tok, block } from './docs';
 import { keyAt } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
 import type { CommandContext, CommandSpec } from './types';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_HASH } from '../server/notify';
 
 const HASH = ['@hash'] as const;
 const ALL_OF = 'O(N) where N is the size of the hash.';
@@ -103,6 +104,12 @@ function writeHash<T>(ctx: CommandContext, key: string, change: (h: HashValue) =
   return result;
 }
 
+/** A hash event (the `h` class) on `key`, which Redis sends after the command's reply. */
+function notifyHash(ctx: CommandContext, event: string, key: string): void {
+  replyWritten(ctx.server);
+  notifyKeyspaceEvent(ctx.server, NOTIFY_HASH, event, key, ctx.db.id);
+}
+
 /**
  * Redis counts one change per field (server.dirty += n); the keyspace counted one already for the key (set,
  * delete or signalModified), so `n - 1` more.
@@ -122,6 +129,7 @@ function hsetGeneric(ctx: CommandContext, args: ArgCursor, name: 'HSET' | 'HMSET
     return n;
   });
   countChanges(ctx, pairs.length / 2); // every pair counts, a value replaced by itself too
+  notifyHash(ctx, 'hset', key); // HMSET too
   return name === 'HSET' ? int(created) : OK;
 }
 
@@ -131,6 +139,7 @@ function hsetnxCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const existing = getHash(ctx.db, key, false);
   if (existing?.has(field)) return ZERO;
   writeHash(ctx, key, (h) => h.set(field, value, limits(ctx)));
+  notifyHash(ctx, 'hset', key);
   return ONE;
 }
 
@@ -164,6 +173,8 @@ function hdelCommand(ctx: CommandContext, args: ArgCursor): Reply {
   }
   if (h.size === 0) db.delete(key);
   else db.signalModified(key);
+  notifyKeyspaceEvent(ctx.server, NOTIFY_HASH, 'hdel', key, db.id);
+  if (h.size === 0) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', key, db.id);
   countChanges(ctx, deleted);
   return int(deleted);
 }
@@ -200,6 +211,7 @@ function hincrbyCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (sum > INT64_MAX || sum < INT64_MIN) fail(ERR_OVERFLOW);
   const text = sum.toString();
   writeHash(ctx, key, (h) => h.set(field, text, limits(ctx)));
+  notifyHash(ctx, 'hincrby', key);
   return int(int64(sum));
 }
 
@@ -216,6 +228,7 @@ function hincrbyfloatCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (sum === null) fail(ERR_INCR_NAN_OR_INFINITY);
   const text = formatLongDouble(sum!);
   writeHash(ctx, key, (h) => h.set(field, text, limits(ctx)));
+  notifyHash(ctx, 'hincrbyfloat', key);
   ctx.rewrite = ['HSET', key, field, text]; // float arithmetic may differ on replicas: send the result
   return bulk(text);
 }

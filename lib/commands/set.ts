@@ -11,6 +11,7 @@ import { key, str, integer, pattern } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
 import type { CommandContext, CommandSpec } from './types';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_SET } from '../server/notify';
 
 const SET = ['@set'] as const;
 
@@ -83,6 +84,15 @@ function countChanges(ctx: CommandContext, n: number): void {
 
 const bulks = (values: readonly string[]): Reply[] => values.map((m) => bulk(m));
 
+/** A set event (the `s` class) on `key` of the command's db. */
+function notifySet(ctx: CommandContext, event: string, key: string): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_SET, event, key, ctx.db.id);
+}
+
+function notifyDel(ctx: CommandContext, key: string): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', key, ctx.db.id);
+}
+
 // SADD key member [member ...]
 function saddCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey(), toAdd = args.rest();
@@ -92,6 +102,7 @@ function saddCommand(ctx: CommandContext, args: ArgCursor): Reply {
     const s = new SetValue();
     for (const m of toAdd) s.add(m, max);
     db.set(key, s);
+    notifySet(ctx, 'sadd', key);
     countChanges(ctx, s.size);
     return int(s.size);
   }
@@ -100,6 +111,7 @@ function saddCommand(ctx: CommandContext, args: ArgCursor): Reply {
   let added = 0;
   for (const m of toAdd) if (existing.add(m, max)) added++;
   db.signalModified(key);
+  notifySet(ctx, 'sadd', key);
   countChanges(ctx, added);
   return int(added);
 }
@@ -118,6 +130,8 @@ function sremCommand(ctx: CommandContext, args: ArgCursor): Reply {
   }
   if (s.size === 0) db.delete(key);
   else db.signalModified(key);
+  notifySet(ctx, 'srem', key);
+  if (s.size === 0) notifyDel(ctx, key);
   countChanges(ctx, deleted);
   return int(deleted);
 }
@@ -180,8 +194,14 @@ function spopCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const m = s.random();
   db.beforeInPlaceChange(key);
   s.delete(m);
-  if (s.size === 0) db.delete(key);
-  else db.signalModified(key);
+  notifySet(ctx, 'spop', key);
+  replyWritten(ctx.server); // the member is the reply, given before an emptied set goes
+  if (s.size === 0) {
+    db.delete(key);
+    notifyDel(ctx, key);
+  } else {
+    db.signalModified(key);
+  }
   ctx.rewrite = ['SREM', key, m];
   return bulk(m);
 }
@@ -198,10 +218,13 @@ function spopWithCount(ctx: CommandContext, key: string, count: number): Reply {
   const s = setOf(e);
   if (count === 0) return set([]);
   const size = s.size;
+  notifySet(ctx, 'spop', key);
   if (count >= size) {
     // The whole set, as SUNION of it would list it; replicas just delete the key.
     const all = SetValue.of(s.members(), maxIntset(ctx)).members();
+    replyWritten(ctx.server);
     db.delete(key);
+    notifyDel(ctx, key);
     countChanges(ctx, size);
     ctx.rewrite = ['DEL', key];
     return set(bulks(all));
@@ -241,15 +264,22 @@ function smoveCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (!src.has(member)) return ZERO;
   db.beforeInPlaceChange(srcKey);
   src.delete(member);
-  if (src.size === 0) db.delete(srcKey);
-  else db.signalModified(srcKey);
+  notifySet(ctx, 'srem', srcKey);
+  if (src.size === 0) {
+    db.delete(srcKey);
+    notifyDel(ctx, srcKey);
+  } else {
+    db.signalModified(srcKey);
+  }
   if (dst === undefined) {
     db.set(dstKey, SetValue.of([member], maxIntset(ctx)));
+    notifySet(ctx, 'sadd', dstKey);
   } else if (!dst.has(member)) {
     // only a real addition touches the destination (its WATCHers stay valid otherwise)
     db.beforeInPlaceChange(dstKey);
     dst.add(member, maxIntset(ctx));
     db.signalModified(dstKey);
+    notifySet(ctx, 'sadd', dstKey);
   }
   return ONE;
 }
@@ -308,20 +338,29 @@ function sinterstoreCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const dst = args.nextKey();
   const sets = lookupSets(ctx.db, args.rest());
   const result = new SetValue();
-  if (!sets.includes(undefined)) {
-    const max = maxIntset(ctx);
-    for (const m of intersection(sets as SetValue[])) result.add(m, max);
+  if (sets.includes(undefined)) {
+    // an empty input: Redis deletes the destination before it answers
+    if (ctx.db.delete(dst)) notifyDel(ctx, dst);
+    return ZERO;
   }
-  return store(ctx, dst, result);
+  const max = maxIntset(ctx);
+  for (const m of intersection(sets as SetValue[])) result.add(m, max);
+  return store(ctx, dst, result, 'sinterstore');
 }
 
-/** The result of a *STORE command replaces `dst` (without its TTL), or deletes it when empty. */
-function store(ctx: CommandContext, dst: string, result: SetValue): Reply {
+/**
+ * The result of a *STORE command replaces `dst` (without its TTL), or deletes it when empty. Redis answers
+ * before it notifies: `event` for a stored result, `del` for a destination that went.
+ */
+function store(ctx: CommandContext, dst: string, result: SetValue, event: string): Reply {
   if (result.size === 0) {
-    ctx.db.delete(dst);
+    replyWritten(ctx.server);
+    if (ctx.db.delete(dst)) notifyDel(ctx, dst);
     return ZERO;
   }
   ctx.db.set(dst, result);
+  replyWritten(ctx.server);
+  notifySet(ctx, event, dst);
   return int(result.size);
 }
 
@@ -368,7 +407,7 @@ function sunionDiffCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Rep
 // SUNIONSTORE destination key [key ...] / SDIFFSTORE destination key [key ...]
 function sunionDiffStoreCommand(ctx: CommandContext, args: ArgCursor, op: SetOp): Reply {
   const dst = args.nextKey();
-  return store(ctx, dst, unionDiff(ctx, args.rest(), op));
+  return store(ctx, dst, unionDiff(ctx, args.rest(), op), op === 'union' ? 'sunionstore' : 'sdiffstore');
 }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]

@@ -16,6 +16,7 @@ import { cText, type ArgCursor } from './args';
 import { Arg, block, integer, key, oneof, tok } from './docs';
 import { keyAt, sortKeys, sortRoKeys, UNKNOWN } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
+import { notifyKeyspaceEvent, NOTIFY_GENERIC, NOTIFY_LIST } from '../server/notify';
 
 const SORT_ACL = ['@set', '@sortedset', '@list', '@dangerous'] as const;
 const COMPLEXITY = 'O(N+M*log(M)) where N is the number of elements to sort and M the number returned; O(N) when nothing is sorted.';
@@ -295,7 +296,11 @@ function sortGeneric(ctx: CommandContext, args: ArgCursor, readonly: boolean): R
     for (const pattern of o.gets) stored.push(lookupByPattern(db, pattern, element) ?? '');
   }
   // The destination is replaced (TTL dropped) by a list, or deleted when the result is empty.
-  if (stored.length) db.set(o.store, List.from(stored));
-  else db.delete(o.store);
+  if (stored.length) {
+    db.set(o.store, List.from(stored));
+    notifyKeyspaceEvent(ctx.server, NOTIFY_LIST, 'sortstore', o.store, db.id);
+  } else if (db.delete(o.store)) {
+    notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', o.store, db.id);
+  }
   return int(stored.length);
 }

@@ -17,6 +17,7 @@ import { block, integer, key, oneof, str, tok, unixTime } from './docs';
 import { afterKeyword, keyAt, range } from './keyspecs';
 import { helpReply, subcommandSyntaxError } from './server';
 import { BLOCKED, type CommandContext, type CommandSpec, type Deferred, type KeyRef } from './types';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_STREAM } from '../server/notify';
 
 const STREAM = ['@stream'] as const;
 const NONDETERMINISTIC = ['nondeterministic_output'];
@@ -273,8 +274,16 @@ function propagateGroupId(ctx: CommandContext, key: string, groupName: string, g
   propagate(ctx, ['XGROUP', 'SETID', key, groupName, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
 }
 
-/** streamLookupConsumer() refreshing its seen time, else streamCreateConsumer() (a write of its own). */
-function consumerFor(ctx: CommandContext, g: ConsumerGroup, name: string): { consumer: Consumer; created: boolean } {
+/** A stream event (the `t` class) on `key` of the command's db. */
+function notifyStream(ctx: CommandContext, event: string, key: string): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_STREAM, event, key, ctx.db.id);
+}
+
+/**
+ * streamLookupConsumer() refreshing its seen time, else streamCreateConsumer() (a write of its own, notified as
+ * `xgroup-createconsumer` on the group's stream `key`).
+ */
+function consumerFor(ctx: CommandContext, g: ConsumerGroup, name: string, key: string): { consumer: Consumer; created: boolean } {
   const now = ctx.server.keyspace.now;
   const found = g.consumers.get(name);
   if (found !== undefined) {
@@ -282,7 +291,9 @@ function consumerFor(ctx: CommandContext, g: ConsumerGroup, name: string): { con
     return { consumer: found, created: false };
   }
   countDirty(ctx);
-  return { consumer: g.createConsumer(name, now)!, created: true };
+  const consumer = g.createConsumer(name, now)!;
+  notifyStream(ctx, 'xgroup-createconsumer', key);
+  return { consumer, created: true };
 }
 
 interface GroupRead {
@@ -478,7 +489,7 @@ function xaddCommand(ctx: CommandContext): Reply {
   if (failure === null && total > LISTPACK_MAX_SIZE) failure = 'ERR Elements are too large to be stored';
   if (failure !== null) {
     if (fresh) {
-      // Redis created the key before the append failed: it stays, empty, and nothing is propagated
+      // Redis created the key before the append failed: it stays, empty (a `new` event), and nothing is propagated
       db.set(key, s);
       ctx.rewrite = null;
     }
@@ -490,14 +501,18 @@ function xaddCommand(ctx: CommandContext): Reply {
   s.append(id!, fields, values, { maxBytes: config.getNumber('stream-node-max-bytes'), maxEntries: config.getNumber('stream-node-max-entries') });
   // what replicas and the AOF get: the ID actually used, and what an approximate trim left as an exact one
   let rewritten: string[] | undefined;
+  let trimmed = 0;
   if (a.strategy !== null) {
-    s.trim(a.strategy, a.approx, a.limit);
+    trimmed = s.trim(a.strategy, a.approx, a.limit);
     if (a.approx) rewriteApproxTrim((rewritten ??= [...argv]), a, s);
   }
   const idText = formatId(id!);
   if (a.id === null || !a.id.seqGiven) (rewritten ??= [...argv])[a.idPos] = idText;
   if (fresh) db.set(key, s);
   else db.signalModified(key);
+  replyWritten(ctx.server); // the new ID is the reply, given before the notifications
+  notifyStream(ctx, 'xadd', key);
+  if (trimmed) notifyStream(ctx, 'xtrim', key);
   if (rewritten) ctx.rewrite = rewritten;
   signalKeyAsReady(ctx.server, db, key);
   return bulk(idText);
@@ -513,6 +528,7 @@ function xtrimCommand(ctx: CommandContext): Reply {
   db.beforeInPlaceChange(key);
   const deleted = s.trim(a.strategy!, a.approx, a.limit);
   if (deleted) {
+    notifyStream(ctx, 'xtrim', key);
     if (a.approx) {
       const rewritten = [...argv];
       rewriteApproxTrim(rewritten, a, s);
@@ -544,6 +560,7 @@ function xdelCommand(ctx: CommandContext): Reply {
     if (s.length === 0) s.firstId = 0n;
     else if (firstDeleted) s.firstId = s.edgeId(true, true);
     db.signalModified(key);
+    notifyStream(ctx, 'xdel', key);
     countDirty(ctx, deleted - 1);
   }
   return int(deleted);
@@ -700,7 +717,7 @@ function xreadGeneric(ctx: CommandContext, xreadgroup: boolean): Reply | Deferre
     if (groupName !== undefined) {
       db.beforeInPlaceChange(key);
       const g = groups[k];
-      const { consumer, created } = consumerFor(ctx, g, consumerName);
+      const { consumer, created } = consumerFor(ctx, g, consumerName, key);
       if (created && noack) propagate(ctx, ['XGROUP', 'CREATECONSUMER', key, groupName, consumerName]);
       entries = history
         ? historyReply(ctx, s, start, count, consumer)
@@ -760,7 +777,7 @@ function serveBlocked(
   let entries: Reply[];
   if (g !== undefined) {
     db.beforeInPlaceChange(key);
-    const { consumer, created } = consumerFor(ctx, g, read.consumerName);
+    const { consumer, created } = consumerFor(ctx, g, read.consumerName, key);
     if (created && read.noack) propagate(ctx, ['XGROUP', 'CREATECONSUMER', key, read.groupName!, read.consumerName]);
     entries = rangeReply(ctx, s, start, ID_MAX, read.count, false, { key, groupName: read.groupName!, group: g, consumer, noack: read.noack });
   } else {
@@ -814,6 +831,8 @@ function xgroupGeneric(ctx: CommandContext, sub: XgroupSub): Reply {
       if (s.createGroup(groupName, id, entriesRead) === null) fail('BUSYGROUP Consumer Group name already exists');
       if (fresh) db.set(key, s); // MKSTREAM: the new key is the write
       else countDirty(ctx);
+      replyWritten(ctx.server);
+      notifyStream(ctx, 'xgroup-create', key);
       return OK;
     }
     case 'SETID': {
@@ -823,6 +842,8 @@ function xgroupGeneric(ctx: CommandContext, sub: XgroupSub): Reply {
       g!.lastId = id;
       g!.entriesRead = entriesRead;
       countDirty(ctx);
+      replyWritten(ctx.server);
+      notifyStream(ctx, 'xgroup-setid', key);
       return OK;
     }
     case 'DESTROY':
@@ -830,12 +851,17 @@ function xgroupGeneric(ctx: CommandContext, sub: XgroupSub): Reply {
       db.beforeInPlaceChange(key);
       s!.destroyGroup(groupName);
       countDirty(ctx);
+      replyWritten(ctx.server);
+      notifyStream(ctx, 'xgroup-destroy', key);
       signalKeyAsReady(ctx.server, db, key); // its blocked readers get NOGROUP
       return ONE;
     case 'CREATECONSUMER': {
       db.beforeInPlaceChange(key);
       const created = g!.createConsumer(argv[4], now) !== null;
-      if (created) countDirty(ctx);
+      if (created) {
+        countDirty(ctx);
+        notifyStream(ctx, 'xgroup-createconsumer', key);
+      }
       return created ? ONE : ZERO;
     }
     case 'DELCONSUMER': {
@@ -844,6 +870,7 @@ function xgroupGeneric(ctx: CommandContext, sub: XgroupSub): Reply {
       db.beforeInPlaceChange(key);
       const pending = g!.deleteConsumer(consumer);
       countDirty(ctx);
+      notifyStream(ctx, 'xgroup-delconsumer', key);
       return int(pending);
     }
   }
@@ -883,6 +910,8 @@ function xsetidCommand(ctx: CommandContext): Reply {
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
   countDirty(ctx);
+  replyWritten(ctx.server);
+  notifyStream(ctx, 'xsetid', key);
   return OK;
 }
 
@@ -1016,7 +1045,7 @@ function xclaimCommand(ctx: CommandContext): Reply {
     }
     if (nack === undefined) return;
     if (nack.consumer !== null && minIdle && BigInt(now - nack.deliveryTime) < minIdle) return;
-    consumer ??= consumerFor(ctx, g, name).consumer;
+    consumer ??= consumerFor(ctx, g, name, key).consumer;
     nack.deliveryTime = time;
     if (retryCount >= 0n) nack.deliveryCount = Number(retryCount);
     else if (!justid) nack.deliveryCount++;
@@ -1080,7 +1109,7 @@ function xautoclaimCommand(ctx: CommandContext): Reply {
       continue;
     }
     if (minIdle && BigInt(now - nack.deliveryTime) < minIdle) continue;
-    consumer ??= consumerFor(ctx, g, name).consumer;
+    consumer ??= consumerFor(ctx, g, name, key).consumer;
     nack.deliveryTime = now;
     if (!justid) nack.deliveryCount++;
     g.assign(id, nack, consumer);

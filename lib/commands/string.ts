@@ -288,7 +288,6 @@ function msetGeneric(ctx: CommandContext, args: ArgCursor, nx: boolean): Reply {
     for (let i = 0; i < pairs.length; i += 2) if (ctx.db.lookup(pairs[i]) !== undefined) return ZERO;
   }
   for (let i = 0; i < pairs.length; i += 2) {
-    ctx.db.expireIfNeeded(pairs[i]); // setKey()'s lookup: an expired key goes (and is reported) before the new one
     ctx.db.set(pairs[i], pairs[i + 1]);
     notifyString(ctx, 'set', pairs[i]);
   }

@@ -23,6 +23,7 @@ import { key, str, integer, dbl, pattern, tok, oneof, block } from './docs';
 import { keyAt, range, keynum, countedKeys } from './keyspecs';
 import { EMPTY_SCAN, parseScanCursor, scanCollection } from './scan';
 import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
+import { notifyKeyspaceEvent, replyWritten, NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/notify';
 
 const ZSET = ['@sortedset'] as const;
 const KEY1 = { first: 1, last: 1, step: 1 };
@@ -227,6 +228,28 @@ function afterRemoval(db: Db, key: string, z: ZsetValue): void {
   else db.signalModified(key);
 }
 
+/** A sorted set event (the `z` class) on `key` of `db`, then `del` if the removal emptied it. */
+function notifyZset(ctx: CommandContext, db: Db, event: string, key: string, emptied = false): void {
+  notifyKeyspaceEvent(ctx.server, NOTIFY_ZSET, event, key, db.id);
+  if (emptied) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', key, db.id);
+}
+
+/**
+ * A *STORE command's result (zrangeResultFinalizeStore, zunionInterDiffGenericCommand): `dst` replaced by the set,
+ * or deleted when the result is empty; Redis answers with the count before it notifies `event` or `del`.
+ */
+function storeResult(ctx: CommandContext, dst: string, z: ZsetValue | null, event: string): Reply {
+  const db = ctx.db;
+  replyWritten(ctx.server);
+  if (z === null) {
+    if (db.delete(dst)) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', dst, db.id);
+    return ZERO;
+  }
+  db.set(dst, z);
+  notifyZset(ctx, db, event, dst);
+  return int(z.size);
+}
+
 /**
  * Members, with their scores when asked: a flat array in RESP2, and in RESP3 an array of [member, score] pairs
  * (an array, not a map, so that clients keep the order).
@@ -298,6 +321,8 @@ function zaddGeneric(ctx: CommandContext, incrCommand: boolean): Reply {
     if (fresh) db.set(key, z);
     else db.signalModified(key);
     countChanges(ctx, added + updated);
+    replyWritten(ctx.server); // Redis notifies last, after the reply (or the NaN error)
+    notifyZset(ctx, db, opts.incr ? 'zincr' : 'zadd', key);
   }
   if (failed) fail(ERR_NAN);
   if (opts.incr) return processed ? double(score) : NIL;
@@ -317,6 +342,7 @@ function zremCommand(ctx: CommandContext, args: ArgCursor): Reply {
     if (z.size === 0) break;
   }
   afterRemoval(db, key, z);
+  notifyZset(ctx, db, 'zrem', key, z.size === 0);
   countChanges(ctx, deleted);
   return int(deleted);
 }
@@ -345,6 +371,7 @@ function zremrangeGeneric(ctx: CommandContext, by: 'rank' | 'score' | 'lex'): Re
   const deleted = remove(z);
   if (deleted) {
     afterRemoval(db, key, z);
+    notifyZset(ctx, db, `zremrangeby${by}`, key, z.size === 0);
     countChanges(ctx, deleted);
   }
   return int(deleted);
@@ -486,15 +513,10 @@ function walkRange(z: ZsetValue, n: ZNode | null, reverse: boolean, offset: numb
 
 /** zrangeResultFinalizeStore(): the range becomes `dst` (replacing it, TTL and all), or deletes it when empty. */
 function storeRange(ctx: CommandContext, dst: string, found: [string, number][]): Reply {
-  const db = ctx.db;
-  if (found.length === 0) {
-    db.delete(dst);
-    return ZERO;
-  }
+  if (found.length === 0) return storeResult(ctx, dst, null, 'zrangestore');
   const z = new ZsetValue(), lim = limits(ctx);
   for (const [member, score] of found) z.add(member, score, {}, lim);
-  db.set(dst, z);
-  return int(found.length);
+  return storeResult(ctx, dst, z, 'zrangestore');
 }
 
 // ---- pops ----
@@ -510,7 +532,7 @@ interface PopOptions {
  * genericZpopCommand() once the key is chosen: pop up to `count` members (-1: a single pop) from one end of
  * the set at `key`, delete it when emptied, and shape the reply. Returns the reply and how many were popped.
  */
-function popFrom(db: Db, key: string, z: ZsetValue, where: Where, count: number, opts: PopOptions): [Reply, number] {
+function popFrom(ctx: CommandContext, db: Db, key: string, z: ZsetValue, where: Where, count: number, opts: PopOptions): [Reply, number] {
   const n = Math.min(count === -1 ? 1 : count, z.size);
   db.beforeInPlaceChange(key);
   const items: Reply[] = [];
@@ -520,7 +542,10 @@ function popFrom(db: Db, key: string, z: ZsetValue, where: Where, count: number,
     if (opts.nested) items.push(array([bulk(node.member), double(node.score)]));
     else items.push(bulk(node.member), double(node.score));
   }
+  // Redis notifies in the middle of its reply (after the first element's header); here it comes after
+  replyWritten(ctx.server);
   afterRemoval(db, key, z);
+  notifyZset(ctx, db, where === 'max' ? 'zpopmax' : 'zpopmin', key, z.size === 0);
   if (!opts.withKey) return [array(items), n];
   return [opts.nested ? array([bulk(key), array(items)]) : array([bulk(key), ...items]), n];
 }
@@ -535,7 +560,7 @@ function zpopMinMax(ctx: CommandContext, where: Where): Reply {
   if (argv.length === 3) count = longArg(argv[2], 0, ERR_NOT_POSITIVE);
   const z = getZset(ctx.db, argv[1], false);
   if (z === undefined || count === 0) return EMPTY_ARRAY;
-  const [reply, n] = popFrom(ctx.db, argv[1], z, where, count, { withKey: false, nested: ctx.client.proto === 3 && count !== -1 });
+  const [reply, n] = popFrom(ctx, ctx.db, argv[1], z, where, count, { withKey: false, nested: ctx.client.proto === 3 && count !== -1 });
   countChanges(ctx, n);
   return reply;
 }
@@ -564,7 +589,7 @@ function zmpopGeneric(ctx: CommandContext, numkeysIdx: number, blocking: boolean
   for (const key of keys) {
     const z = getZset(ctx.db, key, false);
     if (z === undefined) continue;
-    const [reply, n] = popFrom(ctx.db, key, z, where, count, { withKey: true, nested: true });
+    const [reply, n] = popFrom(ctx, ctx.db, key, z, where, count, { withKey: true, nested: true });
     countChanges(ctx, n);
     ctx.rewrite = [popName(where), key, String(n)];
     return reply;
@@ -589,7 +614,7 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: Where,
   for (const key of keys) {
     const z = getZset(db, key, false);
     if (z === undefined) continue;
-    const [reply, n] = popFrom(db, key, z, where, count, { withKey: true, nested: mpop });
+    const [reply, n] = popFrom(ctx, db, key, z, where, count, { withKey: true, nested: mpop });
     countChanges(ctx, n);
     ctx.rewrite = count === -1 ? [popName(where), key] : [popName(where), key, String(n)];
     return reply;
@@ -606,7 +631,7 @@ function blockingPop(ctx: CommandContext, keys: readonly string[], where: Where,
 /** serveClientsBlockedOnSortedSetKey(): the pop a parked client gets, propagated as ZPOPMIN/ZPOPMAX. */
 function servePop(ctx: CommandContext, db: Db, key: string, where: Where, count: number, mpop: boolean): Reply {
   const z = db.peek(key)!.value as ZsetValue;
-  const [reply, n] = popFrom(db, key, z, where, count, { withKey: true, nested: mpop });
+  const [reply, n] = popFrom(ctx, db, key, z, where, count, { withKey: true, nested: mpop });
   countChanges(ctx, n);
   const argv = [popName(where), key];
   if (count !== -1) argv.push(String(n));
@@ -753,13 +778,10 @@ function zsetOperation(ctx: CommandContext, op: SetOp, numkeysIdx: number, cardi
 
   const built = ZsetValue.build(result)!;
   if (dst === null) return membersReply([...built.entries()], withScores, ctx.client.proto);
-  if (built.size === 0) {
-    db.delete(dst);
-    return ZERO;
-  }
+  const event = op === 'union' ? 'zunionstore' : op === 'inter' ? 'zinterstore' : 'zdiffstore';
+  if (built.size === 0) return storeResult(ctx, dst, null, event);
   built.compactIfSmall(limits(ctx));
-  db.set(dst, built);
-  return int(built.size);
+  return storeResult(ctx, dst, built, event);
 }
 
 /** Every member of the smallest input that is in all the others, its scores weighted and aggregated. */

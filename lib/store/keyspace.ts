@@ -135,7 +135,12 @@ export class Db {
    * expiry to keep it (KEEPTTL, or a command that rewrites a value in place).
    */
   set(key: string, value: Value, expiresAt: number = NO_EXPIRY): void {
-    const e = this.dict.get(key);
+    let e = this.dict.get(key);
+    if (e !== undefined && this.isExpired(e)) {
+      // setKey() looks the key up first: one past its TTL is expired (and reported) before the new value is added
+      this.expireEntry(key, e);
+      e = this.dict.get(key);
+    }
     let hadTtl = false;
     if (e === undefined) {
       this.adopt(key, new Entry(value, expiresAt, 0, this.ks.newLru()));
