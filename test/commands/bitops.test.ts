@@ -1,29 +1,23 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { Propagated, runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { mulberry32 } from '../helpers/random';
+import { arity, bulk, err, int, NIL, NOT_INT, OK, SYNTAX, WRONGTYPE } from '../helpers/resp';
 import type { Collection } from '../../lib/store/types';
 
 const test = suite('commands/bitops');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint | string) => `:${n}\r\n`;
 const ints = (...items: (number | bigint | null)[]) => `*${items.length}\r\n${items.map((n) => (n === null ? NIL : int(n))).join('')}`;
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const BAD_OFFSET = err('ERR bit offset is not an integer or out of range');
 const BAD_BIT = err('ERR bit is not an integer or out of range');
 const BAD_TYPE = err('ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.');
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 /** A key of another type: a stand-in list planted in db 0, so WRONGTYPE is testable without lists. */
 function plantList(key: string): void {
@@ -34,26 +28,21 @@ function plantList(key: string): void {
 const value = (key: string) => srv.server.keyspace.dbs[0].peek(key)?.value;
 
 test.before.each(async () => {
-  // A directory of its own and no save points: no RDB file from elsewhere is loaded, none is left behind.
-  srv = await startInProcess({ config: [['dir', tempDir('toyredis-bitops-')], ['save', '']] });
+  srv = await startInProcess();
   conn = await srv.connect();
   plantList('alist');
-  propagated = [];
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push([...argv]));
+  propagated = new Propagated(srv);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 /** Send one command; return its reply and what it propagated, and how much the dirty counter moved. */
 async function sent(...argv: string[]): Promise<{ reply: string; propagated: string[][]; dirty: number }> {
-  propagated = [];
   const before = srv.server.keyspace.dirty;
+  propagated.list = [];
   conn.send(...argv);
   const reply = await conn.readRaw();
-  return { reply, propagated, dirty: srv.server.keyspace.dirty - before };
+  return { reply, propagated: propagated.list, dirty: srv.server.keyspace.dirty - before };
 }
 
 test('SETBIT GETBIT', async () => {
@@ -475,19 +464,9 @@ test('writes after writes: the kept bytes follow the value, not the key', async 
   assert.is(value('g'), expected);
 });
 
-/** A seeded generator (mulberry32), so a differential failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Generated commands over a handful of keys: random bitmaps, ranges on both sides of the ends, field mixes. */
 function generatedCases(seed: number, count: number): string[][] {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const n = (max: number) => Math.floor(rnd() * max);
   const keys = ['b1', 'b2', 'b3', 'empty', 'nokey', 'alist'];
@@ -566,22 +545,11 @@ const differential: string[][] = [
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     real.send('RPUSH', 'alist', 'x');
     await real.readRaw();
-    for (const argv of differential) {
-      conn.send(...argv);
-      real.send(...argv);
-      const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
-      if (argv[0] === 'HELLO') continue; // server identity differs; only the protocol switch matters
-      assert.is(mine, theirs, argv.map((a) => JSON.stringify(a)).join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, differential);
+  });
 });
 
 test.run();

@@ -1,25 +1,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { freePort, hasRedis, startRedis, type RunningServer } from '../helpers/servers';
+import { Propagated, runRows, startInProcess, type InProcess } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { freePort, hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, ask, bulk, bulks, err, int, NIL, NOT_INT, OK, SYNTAX } from '../helpers/resp';
 import { crc64 } from '../../lib/rdb/crc64';
 import { blockedOnKeysCount } from '../../lib/server/blocking';
-import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/dump');
 const withRedis = hasRedis ? test : test.skip;
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...items: string[]) => arr(...items.map(bulk));
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
 const BUSYKEY = err('BUSYKEY Target key name already exists.');
 const BAD_PAYLOAD = err('ERR DUMP payload version or checksum are wrong');
 const BAD_DATA = err('ERR Bad data format');
@@ -37,57 +28,19 @@ const HELLO = payload('\x00\x05hello');
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
   srv = await startInProcess();
   conn = await srv.connect();
-  propagated = [];
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push(argv));
+  propagated = new Propagated(srv);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
-/** A reply as plain data: bulk → string, int → number, arrays → arrays, nil → null. */
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'simple':
-      return r.text;
-    case 'null':
-      return null;
-    case 'array':
-    case 'set':
-    case 'map':
-      return r.items.map(plain);
-    case 'double':
-      return r.value;
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function on(c: RawConnection, ...argv: string[]): Promise<any> {
-  c.send(...argv);
-  return plain(await c.read(20000));
-}
-const cmd = (...argv: string[]) => on(conn, ...argv);
-
+const cmd = (...argv: string[]) => ask(conn, ...argv);
 /** Send one command; return what it propagated to replicas. */
-async function propagation(...argv: string[]): Promise<string[][]> {
-  propagated = [];
-  conn.send(...argv);
-  await conn.readRaw();
-  return propagated;
-}
+const propagation = (...argv: string[]) => propagated.of(conn, ...argv);
 
 test('DUMP: nil for a missing key, the exact payload for a string', async () => {
   await runRows(conn, [
@@ -261,22 +214,22 @@ function datasetCommands(): string[][] {
 
 /** Each key's type and full content as plain data, in an order that does not depend on encodings. */
 async function contents(c: RawConnection, key: string): Promise<unknown> {
-  const type = await on(c, 'TYPE', key);
+  const type = await ask(c, 'TYPE', key);
   switch (type) {
     case 'string':
-      return [type, await on(c, 'GET', key)];
+      return [type, await ask(c, 'GET', key)];
     case 'list':
-      return [type, await on(c, 'LRANGE', key, '0', '-1')];
+      return [type, await ask(c, 'LRANGE', key, '0', '-1')];
     case 'set':
-      return [type, (await on(c, 'SMEMBERS', key)).sort()];
+      return [type, (await ask(c, 'SMEMBERS', key)).sort()];
     case 'hash': {
-      const flat: string[] = await on(c, 'HGETALL', key);
+      const flat: string[] = await ask(c, 'HGETALL', key);
       const pairs: string[] = [];
       for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
       return [type, pairs.sort()];
     }
     case 'zset':
-      return [type, await on(c, 'ZRANGE', key, '0', '-1', 'WITHSCORES')];
+      return [type, await ask(c, 'ZRANGE', key, '0', '-1', 'WITHSCORES')];
     default:
       return [type];
   }
@@ -296,33 +249,22 @@ test('DUMP then RESTORE gives back every type and encoding, with its TTL', async
   }
 });
 
-async function withRealRedis(fn: (real: RawConnection, redis: RunningServer) => Promise<void>): Promise<void> {
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
-    await fn(real, redis);
-  } finally {
-    real.close();
-    await redis.stop();
-  }
-}
-
 withRedis('the same payload bytes as Redis 7.0 where the encoding decides them (no LZF: rdbcompression no)', async () => {
   await withRealRedis(async (real) => {
     const setup = [['CONFIG', 'SET', 'rdbcompression', 'no'], ...datasetCommands()];
     for (const argv of setup) {
-      assert.is(await cmd(...argv), await on(real, ...argv), argv.join(' ').slice(0, 60));
+      assert.is(await cmd(...argv), await ask(real, ...argv), argv.join(' ').slice(0, 60));
     }
     // a hash table (big set, big hash) iterates in an order of its own: compared by content below
     for (const key of KEYS.filter((k) => k !== 'set' && k !== 'bigset' && k !== 'bighash')) {
-      assert.is(await cmd('DUMP', key), await on(real, 'DUMP', key), key);
+      assert.is(await cmd('DUMP', key), await ask(real, 'DUMP', key), key);
     }
     for (const fill of ['-1', '5', '0']) {
       await cmd('CONFIG', 'SET', 'list-max-listpack-size', fill);
-      await on(real, 'CONFIG', 'SET', 'list-max-listpack-size', fill);
-      await on(real, 'DEL', 'biglist');
-      await on(real, 'RPUSH', 'biglist', ...(await cmd('LRANGE', 'biglist', '0', '-1')));
-      assert.is(await cmd('DUMP', 'biglist'), await on(real, 'DUMP', 'biglist'), `list-max-listpack-size ${fill}`);
+      await ask(real, 'CONFIG', 'SET', 'list-max-listpack-size', fill);
+      await ask(real, 'DEL', 'biglist');
+      await ask(real, 'RPUSH', 'biglist', ...(await cmd('LRANGE', 'biglist', '0', '-1')));
+      assert.is(await cmd('DUMP', 'biglist'), await ask(real, 'DUMP', 'biglist'), `list-max-listpack-size ${fill}`);
     }
   });
 });
@@ -331,8 +273,8 @@ withRedis('with rdbcompression (the default), short values and strings LZF canno
   await withRealRedis(async (real) => {
     for (const argv of [['SET', 'k', 'hello'], ['RPUSH', 'l', 'a', 'b', 'c'], ['SADD', 's', '1', '2'], ['HSET', 'h', 'f', 'v'], ['ZADD', 'z', '1', 'm'], ['SET', 'r', 'abcdefghijklmnopqrstuvwxyz0123456789']]) {
       await cmd(...argv);
-      await on(real, ...argv);
-      assert.is(await cmd('DUMP', argv[1]), await on(real, 'DUMP', argv[1]), argv[1]);
+      await ask(real, ...argv);
+      assert.is(await cmd('DUMP', argv[1]), await ask(real, 'DUMP', argv[1]), argv[1]);
     }
   });
 });
@@ -340,27 +282,27 @@ withRedis('with rdbcompression (the default), short values and strings LZF canno
 withRedis('payloads cross both ways: Redis DUMP → toyredis RESTORE, toyredis DUMP → Redis RESTORE', async () => {
   await withRealRedis(async (real) => {
     // Redis compresses inner quicklist nodes with a compress depth: those payloads must load too
-    await on(real, 'CONFIG', 'SET', 'list-compress-depth', '1');
+    await ask(real, 'CONFIG', 'SET', 'list-compress-depth', '1');
     for (const argv of datasetCommands()) {
       await cmd(...argv);
-      await on(real, ...argv);
+      await ask(real, ...argv);
     }
     for (const key of KEYS) {
-      const theirs: string = await on(real, 'DUMP', key);
+      const theirs: string = await ask(real, 'DUMP', key);
       assert.is(await cmd('RESTORE', `${key}:from-redis`, '0', theirs), 'OK', `${key} from Redis`);
       assert.equal(await contents(conn, `${key}:from-redis`), await contents(real, key), `${key} from Redis`);
       const mine: string = await cmd('DUMP', key);
-      assert.is(await on(real, 'RESTORE', `${key}:from-toyredis`, '0', mine), 'OK', `${key} into Redis`);
+      assert.is(await ask(real, 'RESTORE', `${key}:from-toyredis`, '0', mine), 'OK', `${key} into Redis`);
       assert.equal(await contents(real, `${key}:from-toyredis`), await contents(conn, key), `${key} into Redis`);
     }
     // a stream from Redis restores too, entries and all
-    await on(real, 'XADD', 'stream', '1-1', 'f', 'v');
-    assert.is(await cmd('RESTORE', 'stream', '0', await on(real, 'DUMP', 'stream')), 'OK');
+    await ask(real, 'XADD', 'stream', '1-1', 'f', 'v');
+    assert.is(await cmd('RESTORE', 'stream', '0', await ask(real, 'DUMP', 'stream')), 'OK');
     assert.equal(await cmd('XRANGE', 'stream', '-', '+'), [['1-1', ['f', 'v']]]);
     // and with our own compress depth, Redis loads the compressed nodes we write
     await cmd('CONFIG', 'SET', 'list-compress-depth', '1');
     const mine: string = await cmd('DUMP', 'biglist');
-    assert.is(await on(real, 'RESTORE', 'depth', '0', mine), 'OK');
+    assert.is(await ask(real, 'RESTORE', 'depth', '0', mine), 'OK');
     assert.equal(await contents(real, 'depth'), await contents(conn, 'biglist'));
   });
 });
@@ -380,11 +322,7 @@ withRedis('differential: RESTORE replies and errors against real redis-server', 
       ['RESTORE', 'l2', '0', payload('\x12\x01\x03\x0a\x0a\x00\x00\x00\x01\x00\x81a\x02\xff')],
       ['RESTORE', 'l3', '0', payload('\x12\x01\x02\x0a\x0b\x00\x00\x00\x01\x00\x81a\x02\xff')],
     ];
-    for (const argv of rows) {
-      conn.send(...argv);
-      real.send(...argv);
-      assert.is(await conn.readRaw(), await real.readRaw(), argv.map((a) => JSON.stringify(a)).join(' '));
-    }
+    await sameReplies(conn, real, rows);
   });
 });
 

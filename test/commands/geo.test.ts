@@ -1,28 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import { Propagated, runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
 import { hasRedis, startRedis, type RunningServer } from '../helpers/servers';
+import { mulberry32 } from '../helpers/random';
+import { arity, arr, bulk, bulks, EMPTY, err, int, NIL, NIL_ARRAY, NOT_FLOAT, NOT_INT, NULL3, OK, SYNTAX, WRONGTYPE } from '../helpers/resp';
 import { ZsetValue } from '../../lib/store/zset';
 
 const test = suite('commands/geo');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const NIL_ARRAY = '*-1\r\n';
-const NULL3 = '_\r\n';
-const EMPTY = '*0\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 const dbl3 = (s: string) => `,${s}\r\n`;
-const int = (n: number | bigint | string) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...items: string[]) => arr(...items.map(bulk));
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_FLOAT = err('ERR value is not a valid float');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const UNIT = err('ERR unsupported unit provided. please use M, KM, FT, MI');
 const NO_MEMBER = err('ERR could not decode requested zset member');
 
@@ -33,30 +20,20 @@ const CATANIA = { hash: '3479447370796909', lon: '15.08726745843887329', lat: '3
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
   srv = await startInProcess();
   conn = await srv.connect();
-  propagated = [];
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push(argv));
+  propagated = new Propagated(srv);
   await runRows(conn, [[['SET', 'str', 'x'], OK], [SICILY, int(2)]]);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 const zsetAt = (key: string) => srv.server.keyspace.dbs[0].peek(key)?.value as ZsetValue | undefined;
-
 /** Send one command; return what it propagated to replicas and the AOF. */
-async function propagation(...argv: string[]): Promise<string[][]> {
-  propagated = [];
-  conn.send(...argv);
-  await conn.readRaw();
-  return propagated;
-}
+const propagation = (...argv: string[]) => propagated.of(conn, ...argv);
 
 test('GEOADD: options as ZADD takes them, coordinates checked first, replies counting adds (or changes with CH)', async () => {
   await runRows(conn, [
@@ -266,19 +243,9 @@ test('a stored result takes the listpack encoding when small enough, as ZUNIONST
 
 // ---- differential: random points and searches against real redis-server, byte for byte ----
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Commands for one seed: points clustered, spread, duplicated and on the limits, then many searches. */
 function scenario(seed: number): string[][] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const between = (lo: number, hi: number) => lo + rnd() * (hi - lo);
   const coord = (x: number, digits = 6) => x.toFixed(digits);

@@ -1,83 +1,36 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { Propagated, runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, arr, ask, bulk, bulks, EMPTY, err, int, NIL, NOT_FLOAT, NOT_INT, OK, SYNTAX, WRONGTYPE } from '../helpers/resp';
 import { Snapshot } from '../../lib/store/snapshot';
 import { HashValue } from '../../lib/store/hash';
-import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/hash');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...items: string[]) => arr(...items.map(bulk));
 const resp3Map = (...items: string[]) => `%${items.length / 2}\r\n${items.map(bulk).join('')}`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const NOT_FLOAT = err('ERR value is not a valid float');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
-const EMPTY = '*0\r\n';
 const scanReply = (cursor: string, ...items: string[]) => arr(bulk(cursor), bulks(...items));
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
   srv = await startInProcess();
   conn = await srv.connect();
-  propagated = [];
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push(argv));
+  propagated = new Propagated(srv);
   await runRows(conn, [[['SET', 'str', 'x'], OK]]);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 const db = () => srv.server.keyspace.dbs[0];
 const hashAt = (key: string) => db().peek(key)?.value as HashValue;
-
-/** A reply as plain data: bulk → string, int → number, arrays and maps → arrays, nil → null. */
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'null':
-      return null;
-    case 'array':
-    case 'map':
-      return r.items.map(plain);
-    case 'simple':
-      return r.text;
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function cmd(...argv: string[]): Promise<any> {
-  conn.send(...argv);
-  return plain(await conn.read());
-}
-
+const cmd = (...argv: string[]) => ask(conn, ...argv);
 /** Send one command; return what it propagated to replicas. */
-async function propagation(...argv: string[]): Promise<string[][]> {
-  propagated = [];
-  conn.send(...argv);
-  await conn.readRaw();
-  return propagated;
-}
+const propagation = (...argv: string[]) => propagated.of(conn, ...argv);
 
 /** [f1, v1, f2, v2, …] → a Map. */
 const pairs = (flat: string[]) => {
@@ -527,21 +480,10 @@ const differential: string[][] = [
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     await runRows(conn, [[['DEL', 'str'], int(1)]]);
-    for (const argv of differential) {
-      conn.send(...argv);
-      real.send(...argv);
-      const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
-      if (argv[0] === 'HELLO') continue; // server identity differs; only the protocol switch matters
-      assert.is(mine, theirs, argv.map((a) => JSON.stringify(a)).join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, differential);
+  });
 });
 
 test.run();

@@ -1,8 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { blockedClients, runRows, startInProcess, type InProcess } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, arr, bulk, bulks, EMPTY, err, int, NIL, NIL_ARRAY, NOT_INT, OK, SYNTAX, WRONGTYPE } from '../helpers/resp';
+import { until } from '../helpers/wait';
 import { List } from '../../lib/store/list';
 import { Snapshot } from '../../lib/store/snapshot';
 import {
@@ -11,42 +14,15 @@ import {
 
 const test = suite('commands/list');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const NIL_ARRAY = '*-1\r\n';
-const EMPTY = '*0\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number) => `:${n}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...values: string[]) => arr(...values.map(bulk));
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const POSITIVE = err('ERR value is out of range, must be positive');
 
 let srv: InProcess;
 let conn: RawConnection;
+/** What the server propagated: the db (-1 for MULTI/EXEC), then the argv. */
 let propagated: string[][];
-const opened: RawConnection[] = [];
 
-async function connect(): Promise<RawConnection> {
-  const c = await srv.connect();
-  opened.push(c);
-  return c;
-}
-
-/** Resolve once `cond` holds, checking after each turn of the event loop (no fixed sleeps). */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-const blockedCount = () => [...srv.server.clients.values()].filter((c) => c.mode === 'blocked').length;
+const connect = () => srv.connect();
+const blockedCount = () => blockedClients(srv);
 const waitBlocked = (n: number) => until(() => blockedCount() === n, `${n} blocked clients`);
 const db0 = () => srv.server.keyspace.dbs[0];
 
@@ -58,10 +34,7 @@ test.before.each(async () => {
   db0().set('str', 'text');
 });
 
-test.after.each(async () => {
-  for (const c of opened.splice(0)) c.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 test('LPUSH RPUSH LPUSHX RPUSHX LLEN', async () => {
   await runRows(conn, [
@@ -675,21 +648,10 @@ const differential: string[][] = [
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  const mine = await connect();
-  try {
-    for (const argv of differential) {
-      mine.send(...argv);
-      real.send(...argv);
-      const [got, want] = [await mine.readRaw(), await real.readRaw()];
-      if (argv[0] === 'HELLO') continue; // server identity differs; only the protocol switch matters
-      assert.is(got, want, argv.map((a) => JSON.stringify(a)).join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+  await withRealRedis(async (real) => {
+    const mine = await connect();
+    await sameReplies(mine, real, differential);
+  });
 });
 
 test.run();

@@ -1,51 +1,31 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { Propagated, runRows, startInProcess, type InProcess } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, arr, bulk, bulks, EMPTY, err, int, NIL, NOT_INT, OK, QUEUED, SYNTAX, WRONGTYPE } from '../helpers/resp';
 import { sortScore } from '../../lib/commands/sort';
 import { blockedOnKeysCount } from '../../lib/server/blocking';
 
 const test = suite('commands/sort');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const QUEUED = '+QUEUED\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...items: string[]) => arr(...items.map(bulk));
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const BAD_DOUBLE = err("ERR One or more scores can't be converted into double");
-const EMPTY = '*0\r\n';
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
   srv = await startInProcess();
   conn = await srv.connect();
-  propagated = [];
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push(argv));
+  propagated = new Propagated(srv);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 /** Send one command; return what it propagated to replicas. */
-async function propagation(...argv: string[]): Promise<string[][]> {
-  propagated = [];
-  conn.send(...argv);
-  await conn.readRaw();
-  return propagated;
-}
+const propagation = (...argv: string[]) => propagated.of(conn, ...argv);
 
 test('sortScore: strtod over the whole C string, refusing NaN and what is out of range', () => {
   const cases: [string, number | null][] = [
@@ -308,20 +288,9 @@ function tiesDifferential(): string[][] {
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
-    for (const argv of [...differential, ...tiesDifferential()]) {
-      conn.send(...argv);
-      real.send(...argv);
-      const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
-      if (argv[0] === 'HELLO') continue; // server identity differs; only the protocol switch matters
-      assert.is(mine, theirs, argv.map((a) => JSON.stringify(a)).join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+  await withRealRedis(async (real) => {
+    await sameReplies(conn, real, [...differential, ...tiesDifferential()]);
+  });
 });
 
 test.run();

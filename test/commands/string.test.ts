@@ -1,23 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, bulk, err, int, NIL, NOT_FLOAT, NOT_INT, OK, SYNTAX, WRONGTYPE } from '../helpers/resp';
 import { NO_EXPIRY } from '../../lib/store/keyspace';
 import type { Collection } from '../../lib/store/types';
 
 const test = suite('commands/string');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint | string) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const NOT_FLOAT = err('ERR value is not a valid float');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const TOO_LONG = err('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
 const badExpire = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
 
@@ -38,10 +30,7 @@ test.before.each(async () => {
   plantList('alist');
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 test('GET SET SETNX SETEX PSETEX', async () => {
   const rows: Row[] = [
@@ -446,20 +435,9 @@ const differential: string[][] = [
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
-    for (const argv of differential) {
-      conn.send(...argv);
-      real.send(...argv);
-      const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
-      if (argv[0] === 'HELLO') continue; // server identity differs; only the protocol switch matters
-      assert.is(mine, theirs, argv.map((a) => JSON.stringify(a)).join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+  await withRealRedis(async (real) => {
+    await sameReplies(conn, real, differential);
+  });
 });
 
 test.run();

@@ -1,85 +1,37 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { blockedClients, Propagated, runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, arr, ask, bulk, bulks, EMPTY, err, int, NIL, NIL_ARRAY, NOT_FLOAT, NOT_INT, OK, SYNTAX, WRONGTYPE } from '../helpers/resp';
+import { until } from '../helpers/wait';
 import { ZsetValue } from '../../lib/store/zset';
-import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/zset');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const NIL_ARRAY = '*-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...items: string[]) => arr(...items.map(bulk));
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
-const NOT_FLOAT = err('ERR value is not a valid float');
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const NAN = err('ERR resulting score is not a number (NaN)');
 const RANGE = err('ERR min or max is not a float');
 const LEX = err('ERR min or max not valid string range item');
-const EMPTY = '*0\r\n';
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
   srv = await startInProcess();
   conn = await srv.connect();
-  propagated = [];
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push(argv));
+  propagated = new Propagated(srv);
   await runRows(conn, [[['SET', 'str', 'x'], OK]]);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 const db = () => srv.server.keyspace.dbs[0];
 const zsetAt = (key: string) => db().peek(key)?.value as ZsetValue;
-
-/** A reply as plain data: bulk → string, int → number, arrays → arrays, nil → null. */
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'null':
-    case 'nullArray':
-      return null;
-    case 'array':
-    case 'map':
-      return r.items.map(plain);
-    case 'simple':
-      return r.text;
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function cmd(...argv: string[]): Promise<any> {
-  conn.send(...argv);
-  return plain(await conn.read());
-}
-
+const cmd = (...argv: string[]) => ask(conn, ...argv);
 /** Send one command; return what it propagated to replicas. */
-async function propagation(...argv: string[]): Promise<string[][]> {
-  propagated = [];
-  conn.send(...argv);
-  await conn.readRaw();
-  return propagated;
-}
+const propagation = (...argv: string[]) => propagated.of(conn, ...argv);
 
 test('ZADD options, ZINCRBY, ZSCORE, ZMSCORE, ZCARD, ZREM', async () => {
   const rows: Row[] = [
@@ -285,12 +237,12 @@ test('blocking pops: served after the write that fills the key, in blocking orde
   try {
     other.send('BZPOPMIN', 'nokey', 'z', '0');
     third.send('BZMPOP', '0', '1', 'z', 'MAX', 'COUNT', '5');
-    await waitFor(() => blockedCount() === 2);
-    propagated = [];
+    await until(() => blockedClients(srv) === 2, 'two blocked clients');
+    propagated.list = [];
     await runRows(conn, [[['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'], int(3)]]);
     assert.is(await other.readRaw(), arr(bulk('z'), bulk('a'), bulk('1')));
     assert.is(await third.readRaw(), arr(bulk('z'), arr(bulks('c', '3'), bulks('b', '2'))));
-    assert.equal(propagated, [['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z', '2']]);
+    assert.equal(propagated.list, [['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z', '2']]);
     assert.is(await cmd('EXISTS', 'z'), 0);
     other.send('BZPOPMAX', 'z', '0.01');
     assert.is(await other.readRaw(), NIL_ARRAY);
@@ -312,16 +264,6 @@ test('blocking pops: served after the write that fills the key, in blocking orde
     third.close();
   }
 });
-
-function blockedCount(): number {
-  let n = 0;
-  for (const c of srv.server.clients.values()) if (c.mode === 'blocked') n++;
-  return n;
-}
-
-async function waitFor(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 2));
-}
 
 test('ZUNION ZINTER ZDIFF and their STORE forms, ZINTERCARD; sets count with score 1', async () => {
   await cmd('ZADD', 'z1', '1', 'a', '2', 'b', '3', 'c');
@@ -492,21 +434,10 @@ const differential: string[][] = [
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     await runRows(conn, [[['DEL', 'str'], int(1)]]);
-    for (const argv of differential) {
-      conn.send(...argv);
-      real.send(...argv);
-      const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
-      if (argv[0] === 'HELLO') continue; // server identity differs; only the protocol switch matters
-      assert.is(mine, theirs, argv.map((a) => JSON.stringify(a)).join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, differential);
+  });
 });
 
 test.run();
