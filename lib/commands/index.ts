@@ -14,6 +14,7 @@ import type { Client } from '../server/client';
 import { connectionCommands } from './connection';
 import { stringCommands } from './string';
 import { bitopsCommands } from './bitops';
+import { hyperloglogCommands } from './hyperloglog';
 import { genericCommands } from './generic';
 import { serverCommands } from './server';
 import { clientCommands } from './client';
@@ -94,6 +95,7 @@ export const commandTable = new CommandTable([
   ...connectionCommands,
   ...stringCommands,
   ...bitopsCommands,
+  ...hyperloglogCommands,
   ...genericCommands,
   ...serverCommands,
   ...clientCommands,
