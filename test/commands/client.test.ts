@@ -1,19 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, bulk, err, int, NIL, OK, SYNTAX } from '../helpers/resp';
+import { until } from '../helpers/wait';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/client');
-
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
 
 let srv: InProcess;
 let conn: RawConnection;
@@ -23,10 +18,7 @@ test.before.each(async () => {
   conn = await srv.connect();
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 const text = (r: Reply) => String((r as { value: string }).value);
 
@@ -38,12 +30,6 @@ async function call(c: RawConnection, ...argv: string[]): Promise<Reply> {
 /** CLIENT LIST lines as field maps. */
 function lines(s: string): Map<string, string>[] {
   return s.split('\n').filter(Boolean).map((l) => new Map(l.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
-}
-
-/** Wait until a condition on the server holds (a close or a block is seen asynchronously). */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(cond(), 'condition never held');
 }
 
 test('CLIENT LIST and CLIENT INFO: Redis 7.0 fields, in order, with real values', async () => {
@@ -222,9 +208,7 @@ test('CLIENT UNBLOCK: a blocking pop answers as on timeout or with UNBLOCKED; WA
 
 test('differential: CLIENT replies and errors against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     const argvs: string[][] = [
       ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', 'a b'], ['CLIENT', 'SETNAME', 'x'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', ''],
       ['CLIENT', 'LIST', 'TYPE', 'nope'], ['CLIENT', 'LIST', 'ID', 'z'], ['CLIENT', 'LIST', 'ID'], ['CLIENT', 'LIST', 'x', 'y', 'z'],
@@ -236,15 +220,8 @@ test('differential: CLIENT replies and errors against real redis-server', async 
       ['CLIENT', 'UNBLOCK'], ['CLIENT', 'UNBLOCK', 'x'], ['CLIENT', 'UNBLOCK', '99999'], ['CLIENT', 'UNBLOCK', '1', 'maybe'],
       ['CLIENT', 'UNBLOCK', '1', 'error', 'x'], ['CLIENT', 'UNBLOCK', '99999', 'ERROR'],
     ];
-    for (const argv of argvs) {
-      conn.send(...argv);
-      real.send(...argv);
-      assert.is(await conn.readRaw(), await real.readRaw(), argv.join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, argvs);
+  });
 });
 
 test.run();

@@ -3,14 +3,13 @@ import * as assert from 'uvu/assert';
 import { commandTable } from '../../lib/commands';
 import { aclCategories } from '../../lib/commands/command';
 import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { bulk, err } from '../helpers/resp';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/command');
-
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
 
 test('every registered command: documented, subcommands named container|sub', () => {
   for (const c of commandTable.everything()) {
@@ -29,10 +28,7 @@ test.before.each(async () => {
   conn = await srv.connect();
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 async function call(...argv: string[]): Promise<Reply> {
   conn.send(...argv);
@@ -112,9 +108,7 @@ test('COMMAND GETKEYS and GETKEYSANDFLAGS', async () => {
 
 test('differential: COMMAND INFO and GETKEYS against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     // rows whose metadata is copied from Redis's command table
     const argvs: string[][] = [
       ['COMMAND', 'INFO', 'get', 'echo', 'dbsize', 'info', 'time', 'lastsave', 'swapdb', 'flushall', 'flushdb', 'select', 'multi', 'exec'],
@@ -125,15 +119,8 @@ test('differential: COMMAND INFO and GETKEYS against real redis-server', async (
       ['COMMAND', 'GETKEYS', 'get', 'a', 'b'], ['COMMAND', 'GETKEYS', 'mget', 'a', 'b'], ['COMMAND', 'LIST', 'FILTERBY', 'module', 'm'],
       ['COMMAND', 'LIST', 'FILTERBY', 'x', 'y'], ['COMMAND', 'DOCS', 'nosuch'], ['COMMAND', 'bogus'],
     ];
-    for (const argv of argvs) {
-      conn.send(...argv);
-      real.send(...argv);
-      assert.is(await conn.readRaw(), await real.readRaw(), argv.join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, argvs);
+  });
 });
 
 test.run();

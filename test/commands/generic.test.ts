@@ -1,25 +1,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { Propagated, runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { label, withRealRedis } from '../helpers/differential';
+import { arity, arr, bulk, err, int, NIL, NOT_INT, OK, status, SYNTAX } from '../helpers/resp';
 import { systemClock } from '../../lib/store/keyspace';
 import type { Collection } from '../../lib/store/types';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/generic');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint | string) => `:${n}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
 const keys = (...names: string[]) => arr(...names.map(bulk));
-const status = (s: string) => `+${s}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
-const NOT_INT = err('ERR value is not an integer or out of range');
 const badExpire = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
 const SAME = err('ERR source and destination objects are the same');
 const DB_RANGE = err('ERR DB index is out of range');
@@ -40,29 +32,19 @@ class FakeList implements Collection {
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: [number, ...string[]][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
   srv = await startInProcess();
   conn = await srv.connect();
-  propagated = [];
-  srv.server.propagation.sinks.push((db, argv) => propagated.push([db, ...argv]));
+  propagated = new Propagated(srv);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 const db = (i = 0) => srv.server.keyspace.dbs[i];
-
 /** Send one command; return what it propagated to replicas. */
-async function propagation(...argv: string[]): Promise<string[][]> {
-  propagated = [];
-  conn.send(...argv);
-  await conn.readRaw();
-  return propagated.map(([, ...a]) => a);
-}
+const propagation = (...argv: string[]) => propagated.of(conn, ...argv);
 
 test('DEL UNLINK EXISTS TYPE', async () => {
   db().set('alist', new FakeList(['a']));
@@ -653,11 +635,9 @@ const ttlSign: Norm = (r) => (r.kind === 'int' ? Math.sign(Number(r.value)) : r)
 
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
-  const real = await startRedis();
   const toy = await startInProcess({ clock: systemClock });
-  const a = await RawConnection.connect(real.port);
-  const b = await toy.connect();
-  try {
+  await withRealRedis(async (a) => {
+    const b = await toy.connect();
     const big = 'a'.repeat(60);
     const seq: [string[], Norm?][] = [
       [['FLUSHALL']],
@@ -699,16 +679,10 @@ test('differential: the same commands against real redis-server', async () => {
     for (const [argv, norm = exact] of seq) {
       a.send(...argv);
       b.send(...argv);
-      const label = argv.map((x) => JSON.stringify(x)).join(' ');
-      if (norm === exact) assert.is(await b.readRaw(), await a.readRaw(), label);
-      else assert.equal(norm(await b.read()), norm(await a.read()), label);
+      if (norm === exact) assert.is(await b.readRaw(), await a.readRaw(), label(argv));
+      else assert.equal(norm(await b.read()), norm(await a.read()), label(argv));
     }
-  } finally {
-    a.close();
-    b.close();
-    await toy.close();
-    await real.stop();
-  }
+  }).finally(() => toy.stop());
 });
 
 test.run();

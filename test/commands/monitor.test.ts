@@ -3,13 +3,10 @@ import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
 import { hasRedis, startRedis } from '../helpers/servers';
+import { err, OK, QUEUED } from '../helpers/resp';
 import { monitorLine, quoted, redacted } from '../../lib/commands/monitor';
 
 const test = suite('commands/monitor');
-
-const OK = '+OK\r\n';
-const QUEUED = '+QUEUED\r\n';
-const err = (text: string) => `-${text}\r\n`;
 
 let srv: InProcess;
 let conns: RawConnection[] = [];

@@ -3,40 +3,29 @@ import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
 import { hasRedis, startRedis } from '../helpers/servers';
+import { label } from '../helpers/differential';
+import { arity, arr, bulk, bulks, err, int, OK, QUEUED } from '../helpers/resp';
 
 const test = suite('commands/pubsub');
 
-const OK = '+OK\r\n';
-const QUEUED = '+QUEUED\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
-const bulks = (...items: string[]) => arr(...items.map(bulk));
 /** A pub/sub frame: an array in RESP2, a push (`>`) in RESP3; null stands for a missing channel name. */
 const frame = (proto: 2 | 3, ...items: (string | number | null)[]) =>
   `${proto === 3 ? '>' : '*'}${items.length}\r\n${items
     .map((i) => (i === null ? (proto === 3 ? '_\r\n' : '$-1\r\n') : typeof i === 'number' ? int(i) : bulk(i)))
     .join('')}`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
 const notAllowed = (cmd: string) =>
   err(`ERR Can't execute '${cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
 
 let srv: InProcess;
-let conns: RawConnection[] = [];
 
 test.before.each(async () => {
   srv = await startInProcess();
 });
 
-test.after.each(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 async function connect(proto: 2 | 3 = 2): Promise<RawConnection> {
   const c = await srv.connect();
-  conns.push(c);
   if (proto === 3) {
     c.send('HELLO', '3');
     await c.readRaw();
@@ -313,12 +302,12 @@ test('differential: the same subscriber and publisher against real redis-server'
   const mine = { sub: await connect(), pub: await connect() };
   try {
     for (const [who, argv, frames] of differential) {
-      const label = `${who}: ${argv.map((a) => JSON.stringify(a)).join(' ')}`;
+      const what = `${who}: ${label(argv)}`;
       for (const side of [mine, theirs]) side[who].send(...argv);
       for (let i = 0; i < frames; i++) {
         const [a, b] = [await mine[who].readRaw(), await theirs[who].readRaw()];
         if (argv[0] === 'HELLO') continue; // server identity and client ids differ
-        assert.is(a, b, label);
+        assert.is(a, b, what);
       }
     }
   } finally {

@@ -2,18 +2,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { arity, bulk, err, int, NIL, OK, SYNTAX } from '../helpers/resp';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('commands/server');
 
-const OK = '+OK\r\n';
-const NIL = '$-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const SYNTAX = err('ERR syntax error');
 const DEBUG_DENIED = err('ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
 
 let srv: InProcess;
@@ -24,10 +19,7 @@ test.before.each(async () => {
   conn = await srv.connect();
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 async function call(c: RawConnection, ...argv: string[]): Promise<Reply> {
   c.send(...argv);
@@ -239,9 +231,7 @@ test('LATENCY: histograms per command, monitor events, reset', async () => {
 
 test('differential: server command replies and errors against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     const argvs: string[][] = [
       ['FLUSHALL'], ['DBSIZE'], ['SET', 'a', '1'], ['DBSIZE'], ['FLUSHDB', 'x'], ['FLUSHALL', 'SYNC', 'x'], ['SWAPDB', '0'],
       ['SWAPDB', 'a', 'b'], ['SWAPDB', '0', '99'], ['SWAPDB', '0', '1'], ['DBSIZE'], ['SWAPDB', '1', '0'], ['DBSIZE'],
@@ -253,15 +243,8 @@ test('differential: server command replies and errors against real redis-server'
       ['LATENCY', 'LATEST'], ['LATENCY', 'HISTORY', 'nosuch'], ['LATENCY', 'RESET', 'nosuch'], ['LATENCY', 'HISTORY'],
       ['INFO', 'nosuch'], ['INFO', 'keyspace'], ['CONFIG', 'REWRITE'], ['CONFIG', 'RESETSTAT', 'x'], ['CONFIG'],
     ];
-    for (const argv of argvs) {
-      conn.send(...argv);
-      real.send(...argv);
-      assert.is(await conn.readRaw(), await real.readRaw(), argv.join(' '));
-    }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, argvs);
+  });
 });
 
 test.run();

@@ -6,6 +6,9 @@ import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { FakeClock } from '../helpers/clock';
 import type { RawConnection } from '../helpers/raw';
 import { tempDir } from '../helpers/servers';
+import { infoFields } from '../helpers/info';
+import { bulk, bulks, err, OK } from '../helpers/resp';
+import { until } from '../helpers/wait';
 import { AofManifest, ManifestError } from '../../lib/server/aof';
 import { FatalStartupError } from '../../lib/server/persistence';
 import { Keyspace } from '../../lib/store/keyspace';
@@ -13,11 +16,8 @@ import { rdbBytes } from '../../lib/rdb/write';
 
 const test = suite('server/aof');
 
-const OK = '+OK\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
 /** A command as the AOF holds it. */
-const resp = (...argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+const resp = bulks;
 const MANIFEST = 'appendonly.aof.manifest';
 
 const running: InProcess[] = [];
@@ -41,23 +41,10 @@ async function startFails(dir: string, config: [string, string][] = []): Promise
 }
 
 test.after.each(async () => {
-  for (const srv of running.splice(0)) await srv.close();
+  for (const srv of running.splice(0)) await srv.stop();
 });
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.unreachable(`timed out waiting for ${what}`);
-}
-
-async function persistenceInfo(conn: RawConnection): Promise<Map<string, string>> {
-  conn.send('INFO', 'persistence');
-  const raw = await conn.readRaw();
-  const body = raw.slice(raw.indexOf('\r\n') + 2);
-  return new Map(body.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
-}
+const persistenceInfo = (conn: RawConnection) => infoFields(conn, 'persistence');
 
 const aofDir = (dir: string) => path.join(dir, 'appendonlydir');
 const read = (dir: string, name: string) => readFileSync(path.join(aofDir(dir), name), 'latin1');

@@ -9,15 +9,14 @@ import { memToU64, parseSave, quoteRepr, splitArgs } from '../../lib/server/conf
 import { stringMatch } from '../../lib/store/glob';
 import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
-import { freePort, hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { freePort, hasRedis, tempDir } from '../helpers/servers';
+import { sameReplies, withRealRedis } from '../helpers/differential';
+import { bulk, err, OK } from '../helpers/resp';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('server/config');
 
-const OK = '+OK\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 const pair = (name: string, value: string) => `*2\r\n${bulk(name)}${bulk(value)}`;
-const err = (text: string) => `-${text}\r\n`;
 const setFailed = (name: string, why: string) => err(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`);
 
 const fresh = () => new Config(CONFIG_PARAMS);
@@ -316,11 +315,9 @@ test('CONFIG REWRITE with a config file', async () => {
 
 test('differential: CONFIG GET defaults and CONFIG SET errors against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
   srv = await startInProcess();
   conn = await srv.connect();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     real.send('CONFIG', 'GET', '*');
     conn.send('CONFIG', 'GET', '*');
     const theirs = new Map(pairsOf(await real.read()));
@@ -346,17 +343,8 @@ test('differential: CONFIG GET defaults and CONFIG SET errors against real redis
       ['CONFIG', 'SET', 'notify-keyspace-events', 'Kx$A'], ['CONFIG', 'GET', 'notify-keyspace-events'],
       ['CONFIG', 'SET', 'hz', '600'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'],
     ];
-    for (const argv of invalid) {
-      conn.send(...argv);
-      real.send(...argv);
-      assert.is(await conn.readRaw(), await real.readRaw(), argv.join(' '));
-    }
-  } finally {
-    real.close();
-    conn.close();
-    await srv.close();
-    await redis.stop();
-  }
+    await sameReplies(conn, real, invalid);
+  }).finally(() => srv.stop());
 });
 
 test.run();

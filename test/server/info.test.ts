@@ -2,8 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHuman, extendInfoSection } from '../../lib/server/info';
 import { startInProcess, type InProcess } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis } from '../helpers/servers';
+import type { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { withRealRedis } from '../helpers/differential';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('server/info');
@@ -16,10 +17,7 @@ test.before.each(async () => {
   conn = await srv.connect();
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 const text = (r: Reply) => {
   assert.is(r.kind, 'bulk');
@@ -127,9 +125,7 @@ test('bytesToHuman as Redis prints memory', () => {
 
 test('differential: section names and field order match real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     const theirs = parse(await info(real, 'everything'));
     const mine = parse(await info(conn, 'everything'));
     assert.equal([...mine.keys()], [...theirs.keys()]);
@@ -140,10 +136,7 @@ test('differential: section names and field order match real redis-server', asyn
       const got = [...mine.get(section)!.keys()].filter((f) => !optional.test(f));
       assert.equal(got, expected, section);
     }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+  });
 });
 
 test.run();

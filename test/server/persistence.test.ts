@@ -6,6 +6,9 @@ import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { FakeClock } from '../helpers/clock';
 import type { RawConnection } from '../helpers/raw';
 import { tempDir } from '../helpers/servers';
+import { infoFields } from '../helpers/info';
+import { bulk, err, OK } from '../helpers/resp';
+import { until } from '../helpers/wait';
 import { Keyspace } from '../../lib/store/keyspace';
 import { loadRdb } from '../../lib/rdb/load';
 import { rdbBytes } from '../../lib/rdb/write';
@@ -13,9 +16,6 @@ import { FatalStartupError } from '../../lib/server/persistence';
 
 const test = suite('server/persistence');
 
-const OK = '+OK\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
 const IN_PROGRESS = err('ERR Background save already in progress');
 
 const running: InProcess[] = [];
@@ -28,25 +28,10 @@ async function start(dir: string, config: [string, string][] = [], clock?: FakeC
 }
 
 test.after.each(async () => {
-  for (const srv of running.splice(0)) await srv.close();
+  for (const srv of running.splice(0)) await srv.stop();
 });
 
-/** Wait until `check` holds (the cron and background saves run on their own time); fails after a long while. */
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.unreachable(`timed out waiting for ${what}`);
-}
-
-/** INFO persistence as a field map. */
-async function persistenceInfo(conn: RawConnection): Promise<Map<string, string>> {
-  conn.send('INFO', 'persistence');
-  const raw = await conn.readRaw();
-  const body = raw.slice(raw.indexOf('\r\n') + 2);
-  return new Map(body.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
-}
+const persistenceInfo = (conn: RawConnection) => infoFields(conn, 'persistence');
 
 /** The keys of an RDB file: db → key → [value, expiresAt]. */
 function readDump(file: string, clock = new FakeClock()): Map<number, Map<string, [string, number]>> {

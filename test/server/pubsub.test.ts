@@ -1,15 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
-import { RawConnection } from '../helpers/raw';
+import type { RawConnection } from '../helpers/raw';
+import { bulk, int } from '../helpers/resp';
+import { until } from '../helpers/wait';
 import { pubsubOf, subscriptionCounts } from '../../lib/server/pubsub';
 import type { Client } from '../../lib/server/client';
 import type { Reply } from '../../lib/protocol/reply';
 
 const test = suite('server/pubsub');
-
-const int = (n: number) => `:${n}\r\n`;
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 
 let srv: InProcess;
 let conns: RawConnection[] = [];
@@ -45,14 +44,6 @@ async function clientOf(c: RawConnection): Promise<Client> {
   return srv.server.clients.get(Number(id.slice(1)))!;
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.unreachable(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const infoField = async (c: RawConnection, field: string) => {
   const text = (await c.read()) as Extract<Reply, { kind: 'bulk' }>;
   return String(text.value).split('\r\n').find((l) => l.startsWith(`${field}:`))?.slice(field.length + 1);
@@ -78,7 +69,7 @@ test('INFO stats counts channels, patterns and shard channels that have subscrib
   await call(b, ['UNSUBSCRIBE'], 1);
   assert.equal(await counts(), ['2', '2', '1'], 'x still has a subscriber');
   a.close();
-  await eventually(async () => (await counts()).join() === '0,2,0', 'a closed connection drops its subscriptions');
+  await until(async () => (await counts()).join() === '0,2,0', 'a closed connection drops its subscriptions');
 });
 
 test('CLIENT LIST shows sub, psub, ssub and the P flag; TYPE pubsub finds subscribers', async () => {
@@ -208,7 +199,7 @@ test('PUBLISH on a master reaches subscribers on its replica', async () => {
   const replica = await startInProcess({ config: [['replicaof', `127.0.0.1 ${srv.port}`]] });
   servers.push(replica);
   const q = await connect(replica);
-  await eventually(async () => (await info(q, 'replication', 'master_link_status')) === 'up', 'replica link up');
+  await until(async () => (await info(q, 'replication', 'master_link_status')) === 'up', 'replica link up');
   const sub = await connect(replica);
   await call(sub, ['SUBSCRIBE', 'events'], 1);
   const pub = await connect();
