@@ -240,12 +240,13 @@ function notifyZset(ctx: CommandContext, db: Db, event: string, key: string, emp
  */
 function storeResult(ctx: CommandContext, dst: string, z: ZsetValue | null, event: string): Reply {
   const db = ctx.db;
-  replyWritten(ctx.server);
   if (z === null) {
+    replyWritten(ctx.server);
     if (db.delete(dst)) notifyKeyspaceEvent(ctx.server, NOTIFY_GENERIC, 'del', dst, db.id);
     return ZERO;
   }
   db.set(dst, z);
+  replyWritten(ctx.server);
   notifyZset(ctx, db, event, dst);
   return int(z.size);
 }
