@@ -5,6 +5,7 @@
 import { ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, bulk, int, OK, ONE, simple, ZERO, type Reply } from '../protocol/reply';
 import { NO_EXPIRY, type Entry } from '../store/keyspace';
+import { notifyKeyspaceEvent, NOTIFY_STRING } from '../server/notify';
 import {
   cardinalityReplyValue, hllSelfTest, HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, HyperLogLog, isHllValue,
   rawHistogram, estimate,
@@ -72,6 +73,7 @@ function pfaddCommand(ctx: CommandContext, args: ArgCursor): Reply {
   hll.invalidateCache();
   ctx.db.set(key, hll.toString(), e?.expiresAt ?? NO_EXPIRY);
   ctx.server.keyspace.dirty += updated - 1; // server.dirty += updated; set() counted one
+  notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'pfadd', key, ctx.db.id);
   return ONE;
 }
 
@@ -120,6 +122,7 @@ function pfmergeCommand(ctx: CommandContext, args: ArgCursor): Reply {
   dest.raiseTo(max);
   dest.invalidateCache();
   ctx.db.set(destKey, dest.toString(), e?.expiresAt ?? NO_EXPIRY);
+  notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'pfadd', destKey, ctx.db.id); // a merge is a mass add
   return OK;
 }
 

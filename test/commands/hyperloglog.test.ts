@@ -1,19 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
+import { Propagated, runRows, startInProcess, type InProcess, type Row } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { label, withRealRedis } from '../helpers/differential';
+import { mulberry32 } from '../helpers/random';
+import { arity, bulk, err, int, NIL_ARRAY, OK, QUEUED, status, WRONGTYPE } from '../helpers/resp';
 import { hllPatLen } from '../../lib/store/hyperloglog';
 
 const test = suite('commands/hyperloglog');
 
-const OK = '+OK\r\n';
-const NIL_ARRAY = '*-1\r\n';
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
-const int = (n: number | bigint | string) => `:${n}\r\n`;
-const err = (text: string) => `-${text}\r\n`;
-const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);
-const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const NOT_HLL = err('WRONGTYPE Key is not a valid HyperLogLog string value.');
 const CORRUPT = err('INVALIDOBJ Corrupted HLL object detected');
 
@@ -25,26 +21,23 @@ const EMPTY_STALE = 'HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f\xff';
 
 let srv: InProcess;
 let conn: RawConnection;
-let propagated: string[][] = [];
+let propagated: Propagated;
 
 test.before.each(async () => {
-  srv = await startInProcess({ config: [['dir', tempDir('toyredis-hll-')], ['save', '']] });
+  srv = await startInProcess();
   conn = await srv.connect();
-  srv.server.propagation.sinks.push((_db, argv) => propagated.push([...argv]));
+  propagated = new Propagated(srv);
 });
 
-test.after.each(async () => {
-  conn.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 /** Send one command; return its reply, what it propagated, and how far the dirty counter moved. */
 async function sent(...argv: string[]): Promise<{ reply: string; propagated: string[][]; dirty: number }> {
-  propagated = [];
   const before = srv.server.keyspace.dirty;
+  propagated.list = [];
   conn.send(...argv);
   const reply = await conn.readRaw();
-  return { reply, propagated, dirty: srv.server.keyspace.dirty - before };
+  return { reply, propagated: propagated.list, dirty: srv.server.keyspace.dirty - before };
 }
 
 test('PFADD and PFCOUNT: creation, changes, the cached cardinality in the value', async () => {
@@ -169,11 +162,11 @@ test('PFMERGE: union of sources and destination, sparse unless a dense one takes
     [['GET', 'empty'], bulk(EMPTY_STALE)],
     [['PFMERGE', 'h1', 'nokey'], OK],
     [['PFCOUNT', 'h1'], int(3)],
-    [['PFDEBUG', 'ENCODING', 'h'], '+sparse\r\n'],
+    [['PFDEBUG', 'ENCODING', 'h'], status('sparse')],
     [['PFADD', 'dense'], int(1)],
     [['PFDEBUG', 'TODENSE', 'dense'], int(1)],
     [['PFMERGE', 'h4', 'h1', 'dense'], OK],
-    [['PFDEBUG', 'ENCODING', 'h4'], '+dense\r\n'],
+    [['PFDEBUG', 'ENCODING', 'h4'], status('dense')],
     [['PFCOUNT', 'h4'], int(3)],
     [['PFCOUNT', 'h1', 'h2', 'h3', 'nokey'], int(5)],
   ];
@@ -189,15 +182,15 @@ test('PFDEBUG: GETREG DECODE ENCODING TODENSE and their errors', async () => {
   assert.is(regs.items.length, 16384);
   assert.equal([regs.items[12711].value, regs.items[15780].value, regs.items[8436].value, regs.items[0].value], [2, 1, 1, 0]);
   const rows: Row[] = [
-    [['PFDEBUG', 'ENCODING', 'h'], '+dense\r\n'], // GETREG converted it
+    [['PFDEBUG', 'ENCODING', 'h'], status('dense')], // GETREG converted it
     [['PFDEBUG', 'DECODE', 'h'], err('ERR HLL encoding is not sparse')],
     [['PFDEBUG', 'TODENSE', 'h'], int(0)],
     [['PFADD', 's', 'a', 'b', 'c'], int(1)],
     [['PFDEBUG', 'decode', 's'], bulk('Z:8436 v:1,1 Z:4274 v:2,1 Z:3068 v:1,1 Z:603')],
-    [['PFDEBUG', 'encoding', 's'], '+sparse\r\n'],
+    [['PFDEBUG', 'encoding', 's'], status('sparse')],
     [['PFDEBUG', 'todense', 's\0'], err('ERR The specified key does not exist')],
     [['PFDEBUG', 'todense\0x', 's'], int(1)], // the subcommand is a C string
-    [['PFDEBUG', 'ENCODING', 's'], '+dense\r\n'],
+    [['PFDEBUG', 'ENCODING', 's'], status('dense')],
     [['PFDEBUG', 'NOPE', 'nokey'], err('ERR The specified key does not exist')],
     [['PFDEBUG', 'NOPE', 's'], err("ERR Unknown PFDEBUG subcommand 'NOPE'")],
     [['PFDEBUG', 'GETREG'], arity('pfdebug')],
@@ -237,7 +230,7 @@ test('writes keep the TTL; PFCOUNT\'s cache update and PFDEBUG\'s conversions ar
 
 test('WATCH: PFADD, PFMERGE and a PFCOUNT that refreshes the cache touch the key; PFDEBUG TODENSE does not', async () => {
   const watched = async (...argv: string[]) => {
-    await runRows(conn, [[['WATCH', 'h'], OK], [argv, /^[:+]/], [['MULTI'], OK], [['PING'], '+QUEUED\r\n']]);
+    await runRows(conn, [[['WATCH', 'h'], OK], [argv, /^[:+]/], [['MULTI'], OK], [['PING'], QUEUED]]);
     conn.send('EXEC');
     return (await conn.readRaw()) === NIL_ARRAY;
   };
@@ -253,29 +246,19 @@ test('WATCH: PFADD, PFMERGE and a PFCOUNT that refreshes the cache touch the key
 test('hll-sparse-max-bytes decides when a growing HLL turns dense', async () => {
   await runRows(conn, [[['CONFIG', 'SET', 'hll-sparse-max-bytes', '100'], OK]]);
   const elements = Array.from({ length: 40 }, (_, i) => `x${i}`);
-  await runRows(conn, [[['PFADD', 'h', ...elements.slice(0, 5)], int(1)], [['PFDEBUG', 'ENCODING', 'h'], '+sparse\r\n']]);
-  await runRows(conn, [[['PFADD', 'h', ...elements], int(1)], [['PFDEBUG', 'ENCODING', 'h'], '+dense\r\n'], [['STRLEN', 'h'], int(12304)]]);
-  await runRows(conn, [[['CONFIG', 'SET', 'hll-sparse-max-bytes', '0'], OK], [['PFADD', 'z', 'a'], int(1)], [['PFDEBUG', 'ENCODING', 'z'], '+dense\r\n']]);
+  await runRows(conn, [[['PFADD', 'h', ...elements.slice(0, 5)], int(1)], [['PFDEBUG', 'ENCODING', 'h'], status('sparse')]]);
+  await runRows(conn, [[['PFADD', 'h', ...elements], int(1)], [['PFDEBUG', 'ENCODING', 'h'], status('dense')], [['STRLEN', 'h'], int(12304)]]);
+  await runRows(conn, [[['CONFIG', 'SET', 'hll-sparse-max-bytes', '0'], OK], [['PFADD', 'z', 'a'], int(1)], [['PFDEBUG', 'ENCODING', 'z'], status('dense')]]);
 });
 
 // ---- differential: the same commands against real redis-server ----
-
-/** A seeded generator (mulberry32), so a differential failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random HLL work over a few keys: PFADD batches (small ones stay sparse, big ones turn dense), counts of one and
  * several keys, merges, the debug views, the sparse limit changed on the fly, and values corrupted by hand.
  */
 function generatedCases(seed: number, count: number): string[][] {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const n = (max: number) => Math.floor(rnd() * max);
   const pick = <T>(xs: readonly T[]): T => xs[n(xs.length)];
   const keys = ['h1', 'h2', 'h3', 'h4', 'nokey'];
@@ -338,21 +321,56 @@ async function keyValues(ours: RawConnection, real: RawConnection, keys: string[
 
 test('differential: the same commands against real redis-server, values byte for byte', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const real = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (real) => {
     for (const argv of differential) {
       conn.send(...argv);
       real.send(...argv);
       const [mine, theirs] = [await conn.readRaw(), await real.readRaw()];
-      if (mine === theirs) continue;
-      const label = argv.map((a) => JSON.stringify(a.length > 40 ? a.slice(0, 40) + '…' : a)).slice(0, 8).join(' ');
-      assert.is(mine, theirs, `${label}\n${await keyValues(conn, real, argv.slice(1, 5))}`);
+      if (mine !== theirs) assert.is(mine, theirs, `${label(argv.slice(0, 8))}\n${await keyValues(conn, real, argv.slice(1, 5))}`);
     }
-  } finally {
-    real.close();
-    await redis.stop();
-  }
+  });
+});
+
+/** Every message a subscriber got up to now: a PING through the same connection marks the end. */
+async function messagesSoFar(sub: RawConnection): Promise<string[]> {
+  const out: string[] = [];
+  sub.send('PING');
+  for (let r = await sub.readRaw(); !r.startsWith('*2\r\n$4\r\npong'); r = await sub.readRaw()) out.push(r);
+  return out;
+}
+
+test('differential: keyspace events of PFADD and PFMERGE (and none from PFCOUNT or PFDEBUG)', async () => {
+  if (!hasRedis) return;
+  const lines = [
+    ['PFADD', 'h', 'a'], ['PFADD', 'h', 'a'], ['PFADD', 'h'], ['PFADD', 'new'], ['PFCOUNT', 'h'], ['PFMERGE', 'm', 'h', 'nokey'],
+    ['PFMERGE', 'm'], ['PFDEBUG', 'TODENSE', 'h'], ['PFDEBUG', 'GETREG', 'm'], ['SET', 's', 'x'], ['PFADD', 's', 'a'], ['PFMERGE', 'm', 's'],
+  ];
+  await withRealRedis(async (real, redis) => {
+    const subs = [await srv.connect(), await RawConnection.connect(redis.port)];
+    const clients = [conn, real];
+    for (const c of clients) {
+      // not KEAn: Redis prints that as AKE but keeps n on, while toyredis re-reads the printed form and loses it
+      c.send('CONFIG', 'SET', 'notify-keyspace-events', 'KE$n');
+      assert.is(await c.readRaw(), OK);
+    }
+    for (const s of subs) {
+      s.send('PSUBSCRIBE', '__key*__:*');
+      await s.readRaw();
+    }
+    try {
+      for (const argv of lines) {
+        const got: string[][] = [];
+        for (let i = 0; i < 2; i++) {
+          clients[i].send(...argv);
+          await clients[i].readRaw();
+          got.push(await messagesSoFar(subs[i]));
+        }
+        assert.equal(got[0], got[1], label(argv));
+      }
+    } finally {
+      subs[1].close();
+    }
+  });
 });
 
 test.run();
