@@ -31,8 +31,13 @@ export const NOTIFY_NEW = 1 << 14; // n (not part of A)
 export class KeyspaceNotifications {
   /** notify-keyspace-events as flag bits: the one number tested on every write. */
   flags = 0;
-  /** The client whose command is running: messages to it are held for its reply instead of sent at once. */
+  /**
+   * The client whose command is running: messages to it are held for its reply instead of sent at once. A script's
+   * commands run as a client of their own, inside the caller's command, which stays the one holding messages.
+   */
   running: Client | null = null;
+  /** The client of the innermost command running (a script's client inside EVAL; else `running`). */
+  current: Client | null = null;
   /** Messages for `running`, in the order Redis would have written them. */
   held: Reply[] = [];
   /** Where among `held` the command's reply goes (Redis added it before notifying); -1: after all of them. */
@@ -73,14 +78,23 @@ export function notifyKeyspaceEvent(server: Server, type: number, event: string,
  */
 export function replyWritten(server: Server): void {
   const n = server.notifications;
-  if (n.running !== null) n.replyAt = n.held.length;
+  // a script's command writes its reply to the script, not to the client holding messages
+  if (n.running !== null && n.current === n.running) n.replyAt = n.held.length;
 }
 
-/** call(): the client whose command runs now; returns the one it replaces (EXEC runs commands inside one). */
-export function enterCommand(server: Server, client: Client): Client | null {
+/** What enterCommand replaced, for leaveCommand to put back. */
+export interface OuterCommand {
+  running: Client | null;
+  current: Client | null;
+  replyAt: number;
+}
+
+/** call(): a command of `client` starts (perhaps inside another: EXEC's, or a script's inside EVAL). */
+export function enterCommand(server: Server, client: Client): OuterCommand {
   const n = server.notifications;
-  const outer = n.running;
-  n.running = client;
+  const outer = { running: n.running, current: n.current, replyAt: n.replyAt };
+  if (n.running === null) n.running = client;
+  n.current = client;
   n.replyAt = -1;
   return outer;
 }
@@ -88,18 +102,20 @@ export function enterCommand(server: Server, client: Client): Client | null {
 /**
  * The command is done: its reply with the client's held messages in line, before it or (from replyWritten on,
  * or everything when `after`) behind it. A parked or silenced command's messages are written out at once, as
- * Redis sends pushes even under CLIENT REPLY OFF.
+ * Redis sends pushes even under CLIENT REPLY OFF. A script's command leaves them to the caller's reply.
  */
-export function leaveCommand(server: Server, client: Client, outer: Client | null, reply: Reply | Deferred, after = false): Reply | Deferred {
+export function leaveCommand(server: Server, client: Client, outer: OuterCommand, reply: Reply | Deferred, after = false): Reply | Deferred {
   const n = server.notifications;
-  n.running = outer;
+  const holder = n.running;
+  const at = after ? 0 : n.replyAt;
+  n.running = outer.running;
+  n.current = outer.current;
+  n.replyAt = outer.replyAt;
   const held = n.held;
-  if (held.length === 0) return reply;
-  const at = after ? 0 : n.replyAt < 0 ? held.length : n.replyAt;
+  if (held.length === 0 || client !== holder) return reply;
   n.held = [];
-  n.replyAt = -1;
   if (typeof reply === 'object' && client.replyMode === 'on') {
-    return at === held.length ? sequence([...held, reply]) : sequence([...held.slice(0, at), reply, ...held.slice(at)]);
+    return at < 0 ? sequence([...held, reply]) : sequence([...held.slice(0, at), reply, ...held.slice(at)]);
   }
   const writer = server.writer;
   writer.proto = client.proto;
