@@ -1,8 +1,5 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadRdb } from '../../lib/rdb/load';
 import { RdbError } from '../../lib/rdb/errors';
 import { decodeListpack, packedString } from '../../lib/rdb/encodings';
@@ -10,16 +7,14 @@ import { encodeListpack } from '../../lib/rdb/listpack';
 import { rdbBytes } from '../../lib/rdb/write';
 import { Keyspace, NO_EXPIRY } from '../../lib/store/keyspace';
 import { DEFAULT_HASH_LIMITS, HashValue } from '../../lib/store/hash';
-import type { Reply } from '../../lib/protocol/reply';
 import { FakeClock } from '../helpers/clock';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { checkRdb, redisCheckRdbPath, savedRdb, withRedisClient, withRedisLoading } from '../helpers/real-rdb';
 import { cat, entry, len, listpack, rdbFile, str, ziplist, zipmap } from './rdb-bytes';
 
 // Hashes in RDB files: the listpack (type 16) and plain (type 4) encodings both ways, against real redis-server.
 const test = suite('rdb/hash');
 const withRedis = hasRedis ? test : test.skip;
-const checkRdb = ['/usr/bin/redis-check-rdb', '/usr/local/bin/redis-check-rdb'].find((p) => existsSync(p));
 
 const NOW = 1_700_000_000_000;
 const LIMITS = DEFAULT_HASH_LIMITS;
@@ -38,33 +33,6 @@ function sampleHashes(): [string, [string, string][]][] {
     ['many', Array.from({ length: 600 }, (_, i) => [`field:${i}`, String(i * 7 - 1000)] as [string, string])],
     ['compressible', [[`${'ab'.repeat(20)}1`, 'cd'.repeat(30)], [`${'ab'.repeat(20)}2`, 'cd'.repeat(30)]]],
   ];
-}
-
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'simple':
-      return r.text;
-    case 'array':
-    case 'map':
-      return r.items.map(plain);
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function client(port: number) {
-  const conn = await RawConnection.connect(port);
-  const cmd = async (...argv: string[]): Promise<any> => {
-    conn.send(...argv);
-    return plain(await conn.read(20000));
-  };
-  return { conn, cmd };
 }
 
 /** [f1, v1, f2, v2, …] as pairs sorted by field. */
@@ -166,20 +134,16 @@ test('write: a listpack as type 16 with the listpack blob, a hash table as type 
   assert.ok(rdbBytes(h, { compression: false }).includes(cat([4], str('k'), len(1), str('x'), str('one'))));
 });
 
-(checkRdb ? test : test.skip)('redis-check-rdb accepts a file of hashes', () => {
+(redisCheckRdbPath ? test : test.skip)('redis-check-rdb accepts a file of hashes', () => {
   const ks = new Keyspace(new FakeClock(NOW));
   for (const [k, pairs] of sampleHashes()) ks.dbs[0].set(k, HashValue.of(pairs, LIMITS));
-  const file = path.join(tempDir('rdb-hash-'), 'hashes.rdb');
-  writeFileSync(file, rdbBytes(ks));
-  const r = spawnSync(checkRdb!, [file], { encoding: 'latin1' });
+  const r = checkRdb(rdbBytes(ks));
   assert.is(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`${sampleHashes().length} keys read`));
 });
 
 withRedis('real redis-server writes hashes that toyredis loads with the same pairs, order and encodings', async () => {
-  const redis = await startRedis();
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisClient(async ({ cmd }) => {
     for (const [k, pairs] of sampleHashes()) await cmd('HSET', k, ...pairs.flat());
     await cmd('HSET', 'ttl', 'a', '1');
     await cmd('PEXPIREAT', 'ttl', String(Date.now() + 3_600_000));
@@ -197,9 +161,7 @@ withRedis('real redis-server writes hashes that toyredis loads with the same pai
     const ttl = await cmd('PEXPIRETIME', 'ttl');
     for (const compression of ['yes', 'no']) {
       await cmd('CONFIG', 'SET', 'rdbcompression', compression);
-      await cmd('SAVE');
-      const [, dir] = await cmd('CONFIG', 'GET', 'dir');
-      const file = readFileSync(path.join(dir, 'dump.rdb'));
+      const file = await savedRdb(cmd);
       const ks = new Keyspace();
       const stats = loadRdb(ks, file, { dropExpired: true });
       assert.is(stats.keysLoaded, expected.size + 1);
@@ -221,14 +183,10 @@ withRedis('real redis-server writes hashes that toyredis loads with the same pai
         }
       }
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 withRedis('real redis-server loads toyredis hashes: the same pairs, order, encodings and TTLs', async () => {
-  const dir = tempDir('rdb-hash-');
   const ks = new Keyspace();
   for (const [k, pairs] of sampleHashes()) ks.dbs[0].set(k, HashValue.of(pairs, LIMITS));
   const edited = HashValue.of([['a', '1'], ['b', '2'], ['c', '3']], LIMITS);
@@ -237,10 +195,7 @@ withRedis('real redis-server loads toyredis hashes: the same pairs, order, encod
   ks.dbs[0].set('edited', edited);
   const at = Date.now() + 3_600_000;
   ks.dbs[2].set('ttl', HashValue.of([['f', '5']], LIMITS), at);
-  writeFileSync(path.join(dir, 'toy.rdb'), rdbBytes(ks));
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'toy.rdb']);
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisLoading(rdbBytes(ks), async ({ cmd }) => {
     assert.is(await cmd('DBSIZE'), sampleHashes().length + 1);
     for (const [k, pairs] of sampleHashes()) {
       const h = ks.dbs[0].peek(k)!.value as HashValue;
@@ -253,10 +208,7 @@ withRedis('real redis-server loads toyredis hashes: the same pairs, order, encod
     await cmd('SELECT', '2');
     assert.equal(await cmd('HGETALL', 'ttl'), ['f', '5']);
     assert.is(await cmd('PEXPIRETIME', 'ttl'), at);
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 test.run();

@@ -1,23 +1,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadRdb } from '../../lib/rdb/load';
 import { rdbBytes } from '../../lib/rdb/write';
 import { Keyspace, NO_EXPIRY } from '../../lib/store/keyspace';
 import { List } from '../../lib/store/list';
-import type { Reply } from '../../lib/protocol/reply';
 import { FakeClock } from '../helpers/clock';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { checkRdb, redisCheckRdbPath, savedRdb, withRedisClient, withRedisLoading } from '../helpers/real-rdb';
 import { cat, len, str } from './rdb-bytes';
 
 // Lists in RDB files: toyredis writes the plain list type (1), and loads what real redis-server 7.0 writes
 // (quicklist 2: listpack nodes, plain nodes for big elements, LZF-compressed nodes).
 const test = suite('rdb/list');
 const withRedis = hasRedis ? test : test.skip;
-const checkRdb = ['/usr/bin/redis-check-rdb', '/usr/local/bin/redis-check-rdb'].find((p) => existsSync(p));
 
 const NOW = 1_700_000_000_000;
 
@@ -32,32 +27,6 @@ function sampleLists(): [string, string[]][] {
     ['big-element', ['y'.repeat(70000), 'z']],
     ['many', Array.from({ length: 5000 }, (_, i) => (i % 3 ? `item-${i}` : String(i * 977)))],
   ];
-}
-
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'simple':
-      return r.text;
-    case 'array':
-      return r.items.map(plain);
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function client(port: number) {
-  const conn = await RawConnection.connect(port);
-  const cmd = async (...argv: string[]): Promise<any> => {
-    conn.send(...argv);
-    return plain(await conn.read(20000));
-  };
-  return { conn, cmd };
 }
 
 const listAt = (ks: Keyspace, db: number, key: string) => (ks.dbs[db].peek(key)!.value as List).toArray();
@@ -90,26 +59,20 @@ test('write then load: the same elements in order, with TTLs and dbs, compressed
   }
 });
 
-(checkRdb ? test : test.skip)('redis-check-rdb accepts a file of lists', () => {
+(redisCheckRdbPath ? test : test.skip)('redis-check-rdb accepts a file of lists', () => {
   const ks = new Keyspace(new FakeClock(NOW));
   for (const [k, items] of sampleLists()) ks.dbs[0].set(k, List.from(items));
-  const file = path.join(tempDir('rdb-list-'), 'lists.rdb');
-  writeFileSync(file, rdbBytes(ks));
-  const r = spawnSync(checkRdb!, [file], { encoding: 'latin1' });
+  const r = checkRdb(rdbBytes(ks));
   assert.is(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`${sampleLists().length} keys read`));
 });
 
 withRedis('real redis-server loads toyredis lists: the same elements and TTLs', async () => {
-  const dir = tempDir('rdb-list-');
   const ks = new Keyspace();
   for (const [k, items] of sampleLists()) ks.dbs[0].set(k, List.from(items));
   const at = Date.now() + 3_600_000;
   ks.dbs[2].set('ttl', List.from(['5', 'x']), at);
-  writeFileSync(path.join(dir, 'toy.rdb'), rdbBytes(ks));
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'toy.rdb']);
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisLoading(rdbBytes(ks), async ({ cmd }) => {
     assert.is(await cmd('DBSIZE'), sampleLists().length);
     for (const [k, items] of sampleLists()) {
       assert.equal(await cmd('LRANGE', k, '0', '-1'), items, k);
@@ -118,16 +81,11 @@ withRedis('real redis-server loads toyredis lists: the same elements and TTLs', 
     await cmd('SELECT', '2');
     assert.equal(await cmd('LRANGE', 'ttl', '0', '-1'), ['5', 'x']);
     assert.is(await cmd('PEXPIRETIME', 'ttl'), at);
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 withRedis('real redis-server writes lists (listpack, plain and compressed nodes) that toyredis loads', async () => {
-  const redis = await startRedis(['--enable-debug-command', 'yes']);
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisClient(async ({ cmd }) => {
     // small nodes so 'many' spans hundreds of them; depth 1 compresses every node but the two ends
     await cmd('CONFIG', 'SET', 'list-max-listpack-size', '4');
     await cmd('CONFIG', 'SET', 'list-compress-depth', '1');
@@ -144,11 +102,9 @@ withRedis('real redis-server writes lists (listpack, plain and compressed nodes)
     const expected = new Map<string, string[]>();
     for (const k of keys) expected.set(k, await cmd('LRANGE', k, '0', '-1'));
     const ttl = await cmd('PEXPIRETIME', 'ttl');
-    const [, dir] = await cmd('CONFIG', 'GET', 'dir');
     for (const compression of ['yes', 'no']) {
       await cmd('CONFIG', 'SET', 'rdbcompression', compression);
-      await cmd('SAVE');
-      const file = readFileSync(path.join(dir, 'dump.rdb'));
+      const file = await savedRdb(cmd);
       assert.ok(file.includes(Buffer.from([18])), 'quicklist 2 in the file');
       const ks = new Keyspace();
       const stats = loadRdb(ks, file, { dropExpired: true });
@@ -158,10 +114,7 @@ withRedis('real redis-server writes lists (listpack, plain and compressed nodes)
       assert.is(ks.dbs[0].peek('ttl')!.expiresAt, ttl);
       assert.equal(listAt(ks, 7, 'in-db-7'), ['1', '2', '3']);
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  }, ['--enable-debug-command', 'yes']);
 });
 
 test.run();

@@ -1,11 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseRdb, RdbReader, type RdbEntry, type RdbItem, type RdbStream, type StreamId } from '../../lib/rdb/parse';
-import type { Reply } from '../../lib/protocol/reply';
 import { RawConnection } from '../helpers/raw';
 import { hasRedis, startRedis, type RunningServer } from '../helpers/servers';
+import { savedRdb } from '../helpers/real-rdb';
+import { ask } from '../helpers/resp';
 
 // Files written by real redis-server 7.0.15 (SAVE), read back and compared with what was put in.
 const test = suite('rdb/real-redis');
@@ -13,41 +12,10 @@ const maybe = hasRedis ? test : test.skip;
 
 let redis: RunningServer;
 let conn: RawConnection;
-let dir = '';
 
-/** A reply as plain data: bulk → latin1 string, int → number, arrays → arrays, nil → null. */
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'simple':
-      return r.text;
-    case 'null':
-    case 'nullArray':
-      return null;
-    case 'array':
-    case 'map':
-    case 'set':
-      return r.items.map(plain);
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function cmd(...argv: (string | number | Buffer)[]): Promise<any> {
-  conn.send(...argv.map((a) => (typeof a === 'number' ? String(a) : a)));
-  return plain(await conn.read(20000));
-}
-
+const cmd = (...argv: (string | number | Buffer)[]) => ask(conn, ...argv);
 /** SAVE and return the file's bytes. */
-async function save(): Promise<Buffer> {
-  assert.is(await cmd('SAVE'), 'OK');
-  return readFileSync(path.join(dir, 'dump.rdb'));
-}
+const save = () => savedRdb(cmd);
 
 /** The items of a file read whole, in 64 KB, 1000 and 97-byte chunks, and split at every offset when small. */
 function readEveryWay(file: Buffer): RdbItem[] {
@@ -78,7 +46,6 @@ test.before(async () => {
   if (!hasRedis) return;
   redis = await startRedis(['--enable-debug-command', 'yes']);
   conn = await RawConnection.connect(redis.port);
-  dir = (await cmd('CONFIG', 'GET', 'dir'))[1];
 });
 
 test.after(async () => {

@@ -1,23 +1,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadRdb } from '../../lib/rdb/load';
 import { RdbError } from '../../lib/rdb/errors';
 import { rdbBytes } from '../../lib/rdb/write';
 import { Keyspace, NO_EXPIRY } from '../../lib/store/keyspace';
 import { DEFAULT_MAX_INTSET_ENTRIES, SetValue } from '../../lib/store/set';
-import type { Reply } from '../../lib/protocol/reply';
 import { FakeClock } from '../helpers/clock';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { checkRdb, redisCheckRdbPath, savedRdb, withRedisClient, withRedisLoading } from '../helpers/real-rdb';
 import { cat, entry, intset, len, rdbFile, str } from './rdb-bytes';
 
 // Sets in RDB files: the intset (type 11) and plain (type 2) encodings both ways, against real redis-server.
 const test = suite('rdb/set');
 const withRedis = hasRedis ? test : test.skip;
-const checkRdb = ['/usr/bin/redis-check-rdb', '/usr/local/bin/redis-check-rdb'].find((p) => existsSync(p));
 
 const NOW = 1_700_000_000_000;
 const MAX = DEFAULT_MAX_INTSET_ENTRIES;
@@ -35,33 +30,6 @@ function sampleSets(): [string, string[]][] {
     ['big-ints', Array.from({ length: 600 }, (_, i) => String(i * 7 - 1000))],
     ['compressible', [`${'ab'.repeat(40)}1`, `${'ab'.repeat(40)}2`]],
   ];
-}
-
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'simple':
-      return r.text;
-    case 'array':
-    case 'set':
-      return r.items.map(plain);
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function client(port: number) {
-  const conn = await RawConnection.connect(port);
-  const cmd = async (...argv: string[]): Promise<any> => {
-    conn.send(...argv);
-    return plain(await conn.read(20000));
-  };
-  return { conn, cmd };
 }
 
 const sorted = (xs: string[]) => [...xs].sort();
@@ -130,20 +98,16 @@ test('write: an intset as type 11 with the intset blob, anything else as type 2;
   assert.ok(rdbBytes(h, { compression: false }).includes(cat([2], str('k'), len(2), str('x'), str('y'))));
 });
 
-(checkRdb ? test : test.skip)('redis-check-rdb accepts a file of sets', () => {
+(redisCheckRdbPath ? test : test.skip)('redis-check-rdb accepts a file of sets', () => {
   const ks = new Keyspace(new FakeClock(NOW));
   for (const [k, members] of sampleSets()) ks.dbs[0].set(k, SetValue.of(members, MAX));
-  const file = path.join(tempDir('rdb-set-'), 'sets.rdb');
-  writeFileSync(file, rdbBytes(ks));
-  const r = spawnSync(checkRdb!, [file], { encoding: 'latin1' });
+  const r = checkRdb(rdbBytes(ks));
   assert.is(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`${sampleSets().length} keys read`));
 });
 
 withRedis('real redis-server writes sets that toyredis loads with the same members and encodings', async () => {
-  const redis = await startRedis();
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisClient(async ({ cmd }) => {
     for (const [k, members] of sampleSets()) await cmd('SADD', k, ...members);
     await cmd('SADD', 'ttl', 'a', '1');
     await cmd('PEXPIREAT', 'ttl', String(Date.now() + 3_600_000));
@@ -159,10 +123,8 @@ withRedis('real redis-server writes sets that toyredis loads with the same membe
     const ttl = await cmd('PEXPIRETIME', 'ttl');
     for (const compression of ['yes', 'no']) {
       await cmd('CONFIG', 'SET', 'rdbcompression', compression);
-      await cmd('SAVE');
-      const [, dir] = await cmd('CONFIG', 'GET', 'dir');
       const ks = new Keyspace();
-      const stats = loadRdb(ks, readFileSync(path.join(dir, 'dump.rdb')), { dropExpired: true });
+      const stats = loadRdb(ks, await savedRdb(cmd), { dropExpired: true });
       assert.is(stats.keysLoaded, expected.size + 1);
       for (const [k, want] of expected) {
         const got = ks.dbs[0].peek(k)!.value as SetValue;
@@ -175,14 +137,10 @@ withRedis('real redis-server writes sets that toyredis loads with the same membe
       assert.equal((ks.dbs[4].peek('in-db-4')!.value as SetValue).members(), ['42']);
       assert.is(ks.dbs[0].peek('strings')!.expiresAt, NO_EXPIRY);
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 withRedis('real redis-server loads toyredis sets: the same members, encodings and TTLs', async () => {
-  const dir = tempDir('rdb-set-');
   const ks = new Keyspace();
   for (const [k, members] of sampleSets()) ks.dbs[0].set(k, SetValue.of(members, MAX));
   const converted = SetValue.of(['1', 'x', '2'], MAX);
@@ -190,10 +148,7 @@ withRedis('real redis-server loads toyredis sets: the same members, encodings an
   ks.dbs[0].set('converted', converted);
   const at = Date.now() + 3_600_000;
   ks.dbs[2].set('ttl', SetValue.of(['5'], MAX), at);
-  writeFileSync(path.join(dir, 'toy.rdb'), rdbBytes(ks));
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'toy.rdb']);
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisLoading(rdbBytes(ks), async ({ cmd }) => {
     assert.is(await cmd('DBSIZE'), sampleSets().length + 1);
     for (const [k, members] of sampleSets()) {
       assert.equal(sorted(await cmd('SMEMBERS', k)), sorted(members), k);
@@ -204,10 +159,7 @@ withRedis('real redis-server loads toyredis sets: the same members, encodings an
     await cmd('SELECT', '2');
     assert.equal(await cmd('SMEMBERS', 'ttl'), ['5']);
     assert.is(await cmd('PEXPIRETIME', 'ttl'), at);
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 test.run();

@@ -1,21 +1,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseRdb, type RdbEntry, type RdbItem } from '../../lib/rdb/parse';
 import { rdbBytes, writeRdb, type WriteOptions } from '../../lib/rdb/write';
 import { Keyspace } from '../../lib/store/keyspace';
 import type { Collection } from '../../lib/store/types';
 import { FakeClock } from '../helpers/clock';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { checkRdb, redisCheckRdbPath, savedRdb, withRedisClient, withRedisLoading } from '../helpers/real-rdb';
 import { B, cat, i64le, rdbFile, str } from './rdb-bytes';
 
 const test = suite('rdb/write');
-const checkRdb = ['/usr/bin/redis-check-rdb', '/usr/local/bin/redis-check-rdb'].find((p) => existsSync(p));
 const withRedis = hasRedis ? test : test.skip;
-const withCheck = checkRdb ? test : test.skip;
+const withCheck = redisCheckRdbPath ? test : test.skip;
 
 const NOW = 1_700_000_000_000;
 const FIXED: WriteOptions = { ctime: 1700000000, usedMem: 1000000 };
@@ -186,11 +182,8 @@ test('a type without an encoder is a clear error, not a silently missing key, an
 });
 
 withCheck('redis-check-rdb accepts the file, with and without compression and checksum', () => {
-  const dir = tempDir('rdb-write-');
   for (const opts of [{}, { compression: false }, { checksum: false }, { repl: { streamDb: 0, replId: 'a'.repeat(40), offset: 5 } }]) {
-    const file = path.join(dir, 'check.rdb');
-    writeFileSync(file, rdbBytes(sampleKeyspace(), opts));
-    const r = spawnSync(checkRdb!, [file], { encoding: 'latin1' });
+    const r = checkRdb(rdbBytes(sampleKeyspace(), opts));
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /RDB looks OK/);
     assert.match(r.stdout, new RegExp(`${STRINGS.length + 4} keys read`));
@@ -198,21 +191,18 @@ withCheck('redis-check-rdb accepts the file, with and without compression and ch
 });
 
 withRedis('real redis-server loads the file: the same keys, values and TTLs, the expired key dropped', async () => {
-  const dir = tempDir('rdb-write-');
   const ks = sampleKeyspace();
   // Real time here: Redis judges expiry against its own clock.
   const now = Date.now();
   ks.dbs[0].set('ttl', 'soon', now + 3_600_000);
   ks.dbs[0].set('expired', 'stale', now - 1000);
   ks.dbs[2].set('in-db-2', 'two', now + 7_200_000);
-  writeFileSync(path.join(dir, 'toy.rdb'), rdbBytes(ks));
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'toy.rdb']);
-  const conn = await RawConnection.connect(redis.port);
-  const cmd = async (...argv: string[]) => {
-    conn.send(...argv.map((a) => Buffer.from(a, 'latin1')));
-    return conn.read();
-  };
-  try {
+  await withRedisLoading(rdbBytes(ks), async ({ conn }) => {
+    // replies compared as Reply values, not plain data
+    const cmd = async (...argv: string[]) => {
+      conn.send(...argv);
+      return conn.read();
+    };
     for (const db of ks.dbs) {
       assert.equal(await cmd('SELECT', String(db.id)), { kind: 'simple', text: 'OK' });
       const live = [...db.entries()].filter(([k]) => k !== 'expired');
@@ -223,25 +213,14 @@ withRedis('real redis-server loads the file: the same keys, values and TTLs, the
       }
     }
     assert.equal(await cmd('EXISTS', 'expired'), { kind: 'int', value: 0 });
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 withRedis("each value is encoded byte for byte as Redis encodes it (rdbcompression no)", async () => {
-  const redis = await startRedis();
-  const conn = await RawConnection.connect(redis.port);
-  const cmd = async (...argv: string[]) => {
-    conn.send(...argv.map((a) => Buffer.from(a, 'latin1')));
-    return conn.read();
-  };
-  try {
+  await withRedisClient(async ({ cmd }) => {
     await cmd('CONFIG', 'SET', 'rdbcompression', 'no');
     for (const [k, v] of STRINGS) await cmd('SET', k, v);
-    await cmd('SAVE');
-    const dirReply = (await cmd('CONFIG', 'GET', 'dir')) as any;
-    const theirs = readFileSync(path.join(dirReply.items[1].value, 'dump.rdb'));
+    const theirs = await savedRdb(cmd);
     for (const [k, v] of STRINGS) {
       const one = new Keyspace(new FakeClock(NOW));
       one.dbs[0].set(k, v);
@@ -249,10 +228,7 @@ withRedis("each value is encoded byte for byte as Redis encodes it (rdbcompressi
       const mine = f.subarray(f.indexOf(Buffer.from([0xfe, 0, 0xfb, 1, 0])) + 5, f.length - 9);
       assert.ok(theirs.includes(mine), `${k}: ${mine.toString('hex')} not in Redis's file`);
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 test('byte layout of a key uses the shortest length forms', () => {

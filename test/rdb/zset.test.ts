@@ -1,17 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadRdb } from '../../lib/rdb/load';
 import { RdbError } from '../../lib/rdb/errors';
 import { encodeListpack } from '../../lib/rdb/listpack';
 import { rdbBytes } from '../../lib/rdb/write';
 import { Keyspace } from '../../lib/store/keyspace';
 import { DEFAULT_ZSET_LIMITS, ZsetValue } from '../../lib/store/zset';
-import { formatDouble, type Reply } from '../../lib/protocol/reply';
+import { formatDouble } from '../../lib/protocol/reply';
 import { FakeClock } from '../helpers/clock';
-import { RawConnection } from '../helpers/raw';
-import { hasRedis, startRedis, tempDir } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
+import { savedRdb, withRedisClient, withRedisLoading } from '../helpers/real-rdb';
 import { cat, entry, len, listpack, rdbFile, str } from './rdb-bytes';
 
 // Sorted sets in RDB files: the listpack (type 17) and skip-list (type 5) encodings both ways, against real
@@ -42,32 +40,6 @@ const build = (pairs: [string, number][]) => {
 
 /** ZRANGE key 0 -1 WITHSCORES as toyredis would print it. */
 const flat = (z: ZsetValue) => [...z.entries()].flatMap(([m, s]) => [m, formatDouble(s)]);
-
-function plain(r: Reply): any {
-  switch (r.kind) {
-    case 'bulk':
-      return typeof r.value === 'string' ? r.value : r.value.toString('latin1');
-    case 'int':
-      return Number(r.value);
-    case 'simple':
-      return r.text;
-    case 'array':
-      return r.items.map(plain);
-    case 'error':
-      throw new Error(r.text);
-    default:
-      throw new Error(`unexpected reply ${r.kind}`);
-  }
-}
-
-async function client(port: number) {
-  const conn = await RawConnection.connect(port);
-  const cmd = async (...argv: string[]): Promise<any> => {
-    conn.send(...argv);
-    return plain(await conn.read(20000));
-  };
-  return { conn, cmd };
-}
 
 test('load: listpack, ziplist and skip-list zsets become sorted sets, encoded as Redis would after loading', () => {
   const many = Array.from({ length: 200 }, (_, i) => [`m${i}`, i] as const);
@@ -138,9 +110,7 @@ test('write: a listpack as type 17 with the listpack blob, a skip list as type 5
 });
 
 withRedis('real redis-server writes zsets that toyredis loads with the same members, scores and encodings', async () => {
-  const redis = await startRedis();
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisClient(async ({ cmd }) => {
     for (const [k, pairs] of sampleZsets()) await cmd('ZADD', k, ...pairs.flatMap(([m, s]) => [formatDouble(s), m]));
     await cmd('ZADD', 'ttl', '1', 'a');
     await cmd('PEXPIREAT', 'ttl', String(Date.now() + 3_600_000));
@@ -153,9 +123,7 @@ withRedis('real redis-server writes zsets that toyredis loads with the same memb
     }
     for (const compression of ['yes', 'no']) {
       await cmd('CONFIG', 'SET', 'rdbcompression', compression);
-      await cmd('SAVE');
-      const [, dir] = await cmd('CONFIG', 'GET', 'dir');
-      const file = readFileSync(path.join(dir, 'dump.rdb'));
+      const file = await savedRdb(cmd);
       const ks = new Keyspace();
       const stats = loadRdb(ks, file, { dropExpired: true });
       assert.is(stats.keysLoaded, expected.size + 1);
@@ -178,14 +146,10 @@ withRedis('real redis-server writes zsets that toyredis loads with the same memb
         }
       }
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 withRedis('real redis-server loads toyredis zsets: the same members, scores, encodings and TTLs', async () => {
-  const dir = tempDir('rdb-zset-');
   const ks = new Keyspace();
   for (const [k, pairs] of sampleZsets()) ks.dbs[0].set(k, build(pairs));
   const negzero = new ZsetValue();
@@ -193,10 +157,7 @@ withRedis('real redis-server loads toyredis zsets: the same members, scores, enc
   ks.dbs[0].set('negzero', negzero);
   const at = Date.now() + 3_600_000;
   ks.dbs[2].set('ttl', build([['f', 5]]), at);
-  writeFileSync(path.join(dir, 'toy.rdb'), rdbBytes(ks));
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'toy.rdb']);
-  const { conn, cmd } = await client(redis.port);
-  try {
+  await withRedisLoading(rdbBytes(ks), async ({ cmd }) => {
     assert.is(await cmd('DBSIZE'), sampleZsets().length + 1);
     for (const [k] of sampleZsets()) {
       const z = ks.dbs[0].peek(k)!.value as ZsetValue;
@@ -207,10 +168,7 @@ withRedis('real redis-server loads toyredis zsets: the same members, scores, enc
     await cmd('SELECT', '2');
     assert.equal(await cmd('ZRANGE', 'ttl', '0', '-1', 'WITHSCORES'), ['f', '5']);
     assert.is(await cmd('PEXPIRETIME', 'ttl'), at);
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 test.run();

@@ -5,17 +5,9 @@ import {
   geohashString, isZeroHash, latDistance, neighbours, pointScore, scoreBits, scoreToLonLat, searchAreas, GEO_LAT_MAX,
   GEO_LAT_MIN, type GeoShape,
 } from '../../lib/store/geohash';
+import { lcg } from '../helpers/random';
 
 const test = suite('store/geohash');
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 test('a point becomes the 52-bit hash Redis stores as its score, and decodes to its cell centre', () => {
   // what Redis 7.0 stores and prints for the documentation's example points
@@ -28,7 +20,7 @@ test('a point becomes the 52-bit hash Redis stores as its score, and decodes to 
   assert.equal(scoreToLonLat(3479447370796909), [Number('15.08726745843887329'), Number('37.50266842333162032')]);
   assert.equal(scoreToLonLat(0), [Number('-179.99999731779098511'), Number('-85.05112751263942528')]);
   // decoding a point's own score lands within half a cell of it
-  const next = rng(1);
+  const next = lcg(1);
   for (let i = 0; i < 1000; i++) {
     const lon = next() * 360 - 180, lat = next() * (GEO_LAT_MAX - GEO_LAT_MIN) + GEO_LAT_MIN;
     const [dlon, dlat] = scoreToLonLat(pointScore(lon, lat));
@@ -113,7 +105,7 @@ test('cell score ranges: the hash aligned to 52 bits, up to the next one', () =>
 });
 
 test('search areas: every point of the shape lies in one of the cells searched', () => {
-  const next = rng(7);
+  const next = lcg(7);
   for (let i = 0; i < 300; i++) {
     const lon = next() * 360 - 180, lat = next() * 140 - 70;
     const radius = Math.exp(next() * Math.log(2e6));

@@ -1,20 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_HASH_LIMITS, HashValue, type HashLimits } from '../../lib/store/hash';
+import { chiSquare } from '../helpers/random';
 
 const test = suite('store/hash');
 const LIMITS = DEFAULT_HASH_LIMITS;
 
 const hashOf = (...pairs: [string, string][]) => HashValue.of(pairs, LIMITS);
-
-/** Pearson's chi-square of observed counts against a uniform expectation. */
-function chiSquare(counts: Map<string, number>, total: number, categories: number): number {
-  const expected = total / categories;
-  let x = 0;
-  for (const c of counts.values()) x += (c - expected) ** 2 / expected;
-  x += (categories - counts.size) * expected; // categories never drawn
-  return x;
-}
 
 test('set, get, has, delete and size; set tells a new field from a replaced one', () => {
   const h = new HashValue();

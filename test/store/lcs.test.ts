@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { lcs, type LcsOptions } from '../../lib/store/lcs';
 import { ERR_LCS_TOO_BIG, ReplyError } from '../../lib/protocol/errors';
 import { encode, type Protocol } from '../../lib/protocol/reply';
-import { hasRedis, startRedis } from '../helpers/servers';
-import { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { withRealRedis } from '../helpers/differential';
+import { mulberry32 } from '../helpers/random';
 
 const test = suite('store/lcs');
 
@@ -66,22 +67,10 @@ test('a table larger than the limit is refused, as with proto-max-bulk-len', () 
   assert.throws(() => run('abcd', 'abc', { getLen: true }, 2, 79), (e: unknown) => e instanceof ReplyError && e.text === ERR_LCS_TOO_BIG);
 });
 
-/** A deterministic generator: the random strings are the same on every run. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('differential: random strings against real redis-server, RESP2 and RESP3', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const conn = await RawConnection.connect(redis.port);
-  try {
-    const r = rng(7);
+  await withRealRedis(async (conn) => {
+    const r = mulberry32(7);
     const word = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
     const optionSets: [string[], Partial<LcsOptions>][] = [
       [[], {}],
@@ -106,10 +95,7 @@ test('differential: random strings against real redis-server, RESP2 and RESP3', 
         }
       }
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 test.run();

@@ -1,8 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addLongDouble, formatLongDouble, isInfinite, parseLongDouble } from '../../lib/store/long-double';
-import { hasRedis, startRedis } from '../helpers/servers';
-import { RawConnection } from '../helpers/raw';
+import { hasRedis } from '../helpers/servers';
+import { withRealRedis } from '../helpers/differential';
+import { mulberry32 } from '../helpers/random';
 
 const test = suite('store/long-double');
 
@@ -80,18 +81,8 @@ test('add: significands are rounded to 64 bits, ties to even', () => {
   assert.is(incrbyfloat('1e4932', '1e4932'), NAN_OR_INF);
 });
 
-/** A small deterministic generator, so the differential cases are the same on every run. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function differentialCases(): [string | null, string][] {
-  const r = rng(20240607);
+  const r = mulberry32(20240607);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const digits = (n: number) => Array.from({ length: n }, () => '0123456789'[Math.floor(r() * 10)]).join('');
   const sign = () => pick(['', '', '-', '+']);
@@ -131,9 +122,7 @@ function differentialCases(): [string | null, string][] {
 
 test('differential: INCRBYFLOAT against real redis-server', async () => {
   if (!hasRedis) return;
-  const redis = await startRedis();
-  const conn = await RawConnection.connect(redis.port);
-  try {
+  await withRealRedis(async (conn) => {
     const cases = differentialCases();
     assert.ok(cases.length >= 200, `${cases.length} cases`);
     for (const [current, incr] of cases) {
@@ -159,10 +148,7 @@ test('differential: INCRBYFLOAT against real redis-server', async () => {
       mine = incrbyfloat(mine, step);
       assert.equal(reply, { kind: 'bulk', value: mine }, `step ${i}`);
     }
-  } finally {
-    conn.close();
-    await redis.stop();
-  }
+  });
 });
 
 test.run();

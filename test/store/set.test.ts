@@ -2,33 +2,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_MAX_INTSET_ENTRIES, intsetBlob, isIntsetMember, SetValue } from '../../lib/store/set';
 import { decodeIntset } from '../../lib/rdb/encodings';
+import { chiSquare, mulberry32 } from '../helpers/random';
 
 const test = suite('store/set');
 const MAX = DEFAULT_MAX_INTSET_ENTRIES;
 
 const setOf = (...members: string[]) => SetValue.of(members, MAX);
 const sorted = (a: Iterable<string>) => [...a].sort();
-
-/** A small deterministic PRNG, so a failing random walk can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Pearson's chi-square of observed counts against a uniform expectation. */
-function chiSquare(counts: Map<string, number>, total: number, categories: number): number {
-  const expected = total / categories;
-  let x = 0;
-  for (const c of counts.values()) x += (c - expected) ** 2 / expected;
-  x += (categories - counts.size) * expected; // categories never drawn
-  return x;
-}
 
 test('add, has, delete and size', () => {
   const s = new SetValue();
@@ -102,7 +82,7 @@ test('a hash table iterates in slot order: insertion order, a new member filling
 });
 
 test('random walk against a model: members, size, random() and scan stay consistent', () => {
-  const rand = rng(7);
+  const rand = mulberry32(7);
   const s = new SetValue();
   const model = new Set<string>();
   for (let step = 0; step < 20000; step++) {
@@ -124,7 +104,7 @@ test('random walk against a model: members, size, random() and scan stay consist
 
 test('scan: every member present for the whole scan is returned, whatever is added and removed meanwhile', () => {
   for (let seed = 1; seed <= 30; seed++) {
-    const rand = rng(seed);
+    const rand = mulberry32(seed);
     const s = new SetValue();
     s.add('x', MAX); // a hash table
     const stable: string[] = [];

@@ -1,22 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SlotTable } from '../../lib/store/slot-table';
+import { mulberry32 } from '../helpers/random';
 
 const test = suite('store/slot-table');
 
 const sorted = (a: Iterable<string>) => [...a].sort();
-
-/** A small deterministic PRNG, so a failing random walk can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('keys only: no values are kept, get() is undefined', () => {
   const t = new SlotTable();
@@ -54,7 +43,7 @@ test('two orders: insertion order closes up on deletion; slot order lets a new k
 });
 
 test('random walk against a model: both orders, values, positions and scan stay consistent', () => {
-  const rand = rng(11);
+  const rand = mulberry32(11);
   const t = new SlotTable<number>(true);
   const model = new Map<string, number>();
   for (let step = 0; step < 20000; step++) {

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asin, cos, sin } from '../../lib/store/trig';
+import { lcg } from '../helpers/random';
 
 const test = suite('store/trig');
 
@@ -51,16 +52,8 @@ const nearest = (y: number, t: bigint) => {
   return (d < 0n ? -d : d) * 2n <= ulp(y);
 };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 test('sin and cos are the doubles nearest the true values over the ranges geo distances use', () => {
-  const next = rng(3);
+  const next = lcg(3);
   let v8Off = 0;
   for (let i = 0; i < 3000; i++) {
     const x = (next() - 0.5) * 2 * Math.PI * (next() < 0.5 ? 1 : next() * 1e-3);
@@ -72,7 +65,7 @@ test('sin and cos are the doubles nearest the true values over the ranges geo di
 });
 
 test('asin is the double nearest the true value: sin of the half-way points brackets z', () => {
-  const next = rng(5);
+  const next = lcg(5);
   for (let i = 0; i < 2000; i++) {
     const z = next() < 0.1 ? 1 - next() * 1e-10 : next() * (next() < 0.5 ? 1 : 0.01);
     const y = asin(z);

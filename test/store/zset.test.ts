@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_ZSET_LIMITS, ZsetValue, type LexRange, type ScoreRange } from '../../lib/store/zset';
+import { lcg } from '../helpers/random';
 
 const test = suite('store/zset');
 
@@ -8,15 +9,6 @@ const BIG = { maxEntries: 1 << 30, maxValue: 1 << 30 };
 
 /** The order Redis keeps: score, then member bytes (memcmp, then length). */
 const order = (a: [string, number], b: [string, number]) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function check(z: ZsetValue, model: Map<string, number>): void {
   const want = [...model].sort(order);
@@ -31,7 +23,7 @@ function check(z: ZsetValue, model: Map<string, number>): void {
 }
 
 test('random adds, updates and deletes keep order, ranks and lookups as a sorted model has them', () => {
-  const rand = rng(7);
+  const rand = lcg(7);
   const z = new ZsetValue();
   const model = new Map<string, number>();
   for (let step = 0; step < 3000; step++) {
@@ -94,7 +86,7 @@ test('encoding: a new member past either limit converts to a skip list; -0 is 0 
 });
 
 test('score and lex ranges: first, last, counts and range deletes agree with a scan of the model', () => {
-  const rand = rng(11);
+  const rand = lcg(11);
   const pairs: [string, number][] = [];
   for (let i = 0; i < 500; i++) pairs.push([`k${String(Math.floor(rand() * 1e6)).padStart(6, '0')}`, Math.floor(rand() * 100) / 4]);
   const model = new Map(pairs);
