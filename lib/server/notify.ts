@@ -44,6 +44,7 @@ export class KeyspaceNotifications {
   replyAt = -1;
 
   constructor(server: Server) {
+    // The value is the printed form, which drops `n` beside `A` as Redis prints it: `KEAn` notifies as `KEA`.
     server.config.watch('notify-keyspace-events', (v) => {
       this.flags = keyspaceEventFlags(v) ?? 0;
       // the keyspace reports new keys and read misses only when someone may hear of them
@@ -89,10 +90,13 @@ export interface OuterCommand {
   replyAt: number;
 }
 
+/** Outside any command: what a top-level command replaces, shared so that the common case allocates nothing. */
+const TOP_LEVEL: OuterCommand = Object.freeze({ running: null, current: null, replyAt: -1 });
+
 /** call(): a command of `client` starts (perhaps inside another: EXEC's, or a script's inside EVAL). */
 export function enterCommand(server: Server, client: Client): OuterCommand {
   const n = server.notifications;
-  const outer = { running: n.running, current: n.current, replyAt: n.replyAt };
+  const outer = n.current === null ? TOP_LEVEL : { running: n.running, current: n.current, replyAt: n.replyAt };
   if (n.running === null) n.running = client;
   n.current = client;
   n.replyAt = -1;
