@@ -4,21 +4,12 @@ import {
   estimate, hllPatLen, hllSelfTest, HLL_DENSE, HLL_DENSE_SIZE, HLL_REGISTERS, HLL_SPARSE, HyperLogLog, isHllValue,
   murmurHash64A, rawHistogram, cardinalityReplyValue,
 } from '../../lib/store/hyperloglog';
+import { mulberry32 } from '../helpers/random';
 
 const test = suite('store/hyperloglog');
 
 const HEADER_SPARSE = 'HYLL\x01\0\0\0\0\0\0\0\0\0\0\0';
 const STALE = 'HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80';
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** MurmurHash64A written the obvious way, on BigInts: the reference the 32-bit version must agree with. */
 function murmurReference(data: Uint8Array, seed: bigint): bigint {
@@ -51,7 +42,7 @@ const hllOf = (elements: string[], sparseMaxBytes = 3000) => {
 const range = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 test('MurmurHash64A on 32-bit halves agrees with a BigInt reference, every tail length', () => {
-  const rnd = random(7);
+  const rnd = mulberry32(7);
   for (let t = 0; t < 3000; t++) {
     const data = new Uint8Array(t % 41).map(() => Math.floor(rnd() * 256));
     assert.is(murmurHash64A(data), murmurReference(data, 0xadc83b19n), `bytes ${Array.from(data)}`);
@@ -248,8 +239,8 @@ test('estimates from crafted registers: all at 63 overflows to 2^63, as llroundl
 });
 
 test('PFSELFTEST\'s checks pass, and fail when the sparse limit is too small to hold 100 elements', () => {
-  assert.is(hllSelfTest(3000, random(11)), null);
-  assert.is(hllSelfTest(202, random(11)), 'TESTFAILED sparse encoding not used');
+  assert.is(hllSelfTest(3000, mulberry32(11)), null);
+  assert.is(hllSelfTest(202, mulberry32(11)), 'TESTFAILED sparse encoding not used');
 });
 
 test.run();
