@@ -9,7 +9,7 @@ import {
   ACL_PUBSUB_DEFAULT_ENUM, AOF_FSYNC_ENUM, CLUSTER_ENDPOINT_TYPE_ENUM, DEFAULT_OBUF_LIMITS, LOGLEVEL_ENUM,
   MAXMEMORY_POLICY_ENUM, OOM_SCORE_ADJ_ENUM, PROPAGATION_ERROR_BEHAVIOR_ENUM, PROTECTED_ACTION_ENUM,
   REPL_DISKLESS_LOAD_ENUM, SANITIZE_DUMP_PAYLOAD_ENUM, SHUTDOWN_ON_SIG_ENUM, SUPERVISED_ENUM, SYSLOG_FACILITY_ENUM,
-  TLS_AUTH_CLIENTS_ENUM, enumName, isValidProcTitleTemplate, obufLimitsForFile, parseBind, parseNotifyKeyspaceEvents,
+  TLS_AUTH_CLIENTS_ENUM, enumName, isValidProcTitleTemplate, obufLimitsForFile, parseBind, parseNotifyKeyspaceEvents, showNotifyKeyspaceEvents,
   parseObufLimits, parseOomScoreAdjValues, parsePercentiles, parseReplicaOf, parseSave, quoteRepr, type EnumTable,
 } from './config-values';
 
@@ -298,7 +298,8 @@ export const CONFIG_PARAMS: readonly ParamSpec[] = [
   }),
   special('notify-keyspace-events', '', [], {
     parse: parseNotifyKeyspaceEvents,
-    fileLines: (v) => [{ line: quoteRepr(v), force: v !== '' }],
+    show: showNotifyKeyspaceEvents,
+    fileLines: (v) => [{ line: quoteRepr(showNotifyKeyspaceEvents(v)), force: v !== '' }],
   }),
   special('bind', '127.0.0.1 -::1', ['multiArg'], {
     parse: parseBind,

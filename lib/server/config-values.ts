@@ -283,11 +283,21 @@ export function keyspaceEventsString(flags: number): string {
   return out;
 }
 
+/**
+ * notify-keyspace-events is stored losslessly: Redis prints `KEAn` as `AKE` (the `n` of new-key events is not among
+ * A's classes, and its printer drops it) but keeps notifying new keys, so the stored form keeps the `n` after the
+ * `A` and CONFIG GET / REWRITE show Redis's form (showNotifyKeyspaceEvents).
+ */
 export function parseNotifyKeyspaceEvents(args: readonly string[]): Parsed {
   if (args.length !== 1) return { error: 'wrong number of arguments' };
   const flags = keyspaceEventFlags(args[0]);
   if (flags === null) return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." };
-  return { value: keyspaceEventsString(flags) };
+  const printed = keyspaceEventsString(flags);
+  return { value: printed.startsWith('A') && flags & NOTIFY_BITS.n ? `An${printed.slice(1)}` : printed };
+}
+
+export function showNotifyKeyspaceEvents(stored: string): string {
+  return stored.startsWith('An') ? `A${stored.slice(2)}` : stored;
 }
 
 /** `bind`: up to 16 addresses; a single "" means none. */

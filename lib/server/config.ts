@@ -49,6 +49,8 @@ export interface ParamSpec {
   parse?: (args: readonly string[], current: string, startup: { first: boolean } | null) => Parsed;
   /** special: whether a successful set counts as a change even when the printed value is the same. */
   alwaysChanged?: boolean;
+  /** special: how CONFIG GET shows the stored value, when that loses something the server must keep. */
+  show?: (stored: string) => string;
   /** special: the config-file lines (without the name) for CONFIG REWRITE, each with whether it must be written. */
   fileLines?: (printed: string, spec: ParamSpec) => { line: string; force: boolean }[];
 }
@@ -288,7 +290,11 @@ export class Config {
         if (match(pattern, key)) out.set(key, key);
       }
     }
-    return [...out].map(([key, shown]) => [shown, this.values.get(this.byName.get(key)!.spec.name)!]);
+    return [...out].map(([key, shown]) => {
+      const spec = this.byName.get(key)!.spec;
+      const value = this.values.get(spec.name)!;
+      return [shown, spec.show ? spec.show(value) : value];
+    });
   }
 
   /** Every parameter and alias with its value, in table order (INFO, tests). */

@@ -44,7 +44,7 @@ export class KeyspaceNotifications {
   replyAt = -1;
 
   constructor(server: Server) {
-    // The value is the printed form, which drops `n` beside `A` as Redis prints it: `KEAn` notifies as `KEA`.
+    // The stored value keeps `n` beside `A` (CONFIG GET shows Redis's `AKE` for `KEAn`; see config-values.ts).
     server.config.watch('notify-keyspace-events', (v) => {
       this.flags = keyspaceEventFlags(v) ?? 0;
       // the keyspace reports new keys and read misses only when someone may hear of them

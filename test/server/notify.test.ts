@@ -248,6 +248,13 @@ test('`n`: a key added, not one overwritten; RENAME, MOVE and COPY … REPLACE a
   ]), [...both('new', 'a'), ...both('new', 'l'), ...both('new', 'b'), ...both('new', 'b'), ...both('new', 'c'), ...both('new', 'c'), ...both('new', 'c', 2)]);
 });
 
+test('`KEAn` reads back as Redis prints it (`AKE`) and still notifies new keys', async () => {
+  const { w, events } = await setup('KEAn');
+  w.send('CONFIG', 'GET', 'notify-keyspace-events');
+  assert.is(await w.readRaw(), `*2\r\n${bulk('notify-keyspace-events')}${bulk('AKE')}`);
+  assert.equal(await events([['SET', 'fresh', '1']]), [...both('new', 'fresh'), ...both('set', 'fresh')]);
+});
+
 test('`m`: read lookups that find nothing; writes, OBJECT and existing keys are no miss', async () => {
   const { events } = await setup('KEm');
   assert.equal(await events([
