@@ -21,6 +21,8 @@ export const err = (text: string) => `-${text}\r\n`;
 /** An array of replies already encoded. */
 export const arr = (...items: string[]) => `*${items.length}\r\n${items.join('')}`;
 export const bulks = (...items: string[]) => arr(...items.map(bulk));
+/** A command as a client sends it (a multibulk request), as the AOF and the replication stream hold it too. */
+export const request = (...argv: string[]) => bulks(...argv);
 
 /** `cmd` as Redis names it in the error: lower case, `container|sub` for a subcommand. */
 export const arity = (cmd: string) => err(`ERR wrong number of arguments for '${cmd}' command`);

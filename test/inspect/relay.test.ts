@@ -6,7 +6,8 @@ import { createInspector, createWebSocketInspector, createWebSocketReceiver } fr
 import { startRelay, type Relay } from '../../lib/inspect/relay';
 import { createInspectionSource } from '../../lib/inspect/source';
 import { PROTOCOL_VERSION, type InspectionMessage } from '../../lib/inspect/messages';
-import { eventually, stuckViewer, Viewer } from './viewer';
+import { stuckViewer, Viewer } from './viewer';
+import { until } from '../helpers/wait';
 
 const test = suite('inspect/relay');
 
@@ -121,7 +122,7 @@ test('a viewer that stops reading is dropped; the others keep getting everything
   const r = await relay({ maxViewerBuffer: 256 * 1024 });
   const stuck = await stuckViewer(r.port);
   const good = await Viewer.open(r.port);
-  await eventually(() => r.viewers === 2, 'two viewers');
+  await until(() => r.viewers === 2, 'two viewers');
   const big = 'x'.repeat(64 * 1024);
   let sent = 0;
   // The stuck socket's kernel buffers fill first; after that its unsent bytes grow until the relay gives up.
@@ -130,7 +131,7 @@ test('a viewer that stops reading is dropped; the others keep getting everything
     await new Promise((resolve) => setImmediate(resolve)); // let the good viewer read
   }
   assert.is(r.stats.droppedViewers, 1, `dropped after ${sent} messages of 64 KiB`);
-  await eventually(() => r.viewers === 1, 'the stuck viewer gone');
+  await until(() => r.viewers === 1, 'the stuck viewer gone');
   await good.until(() => good.messages.length === sent, 'every message at the good viewer');
   stuck.destroy();
   good.close();
@@ -216,10 +217,10 @@ test("@statelyai/inspect's createWebSocketReceiver reads what toyredis's actors 
   const source = createInspectionSource({ publish: r.publish, tag: () => '6380' });
   const received: any[] = [];
   createWebSocketReceiver({ server: `ws://127.0.0.1:${r.port}` }).subscribe((ev: any) => received.push(ev));
-  await eventually(() => r.viewers === 1, 'the receiver connected');
+  await until(() => r.viewers === 1, 'the receiver connected');
   const actor = createActor(toggle, { inspect: source.inspect }).start();
   actor.send({ type: 'flip' });
-  await eventually(() => received.some((m) => m.type === '@xstate.snapshot' && m.snapshot.value === 'on'), 'the receiver saw the toggle on');
+  await until(() => received.some((m) => m.type === '@xstate.snapshot' && m.snapshot.value === 'on'), 'the receiver saw the toggle on');
   assert.equal(
     received.map((m) => m.type),
     ['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.event', '@xstate.snapshot'],
@@ -241,7 +242,7 @@ test('createInspector (the library core) and our source describe an actor the sa
     },
   }).start();
   actor.send({ type: 'flip' });
-  await eventually(() => theirs.length === 5, 'the library caught up');
+  await until(() => theirs.length === 5, 'the library caught up');
   source.flush();
   assert.is(ours.length, theirs.length);
   const comparable = (m: any, prefix: string) => {

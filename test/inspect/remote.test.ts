@@ -4,7 +4,8 @@ import { connectToRelay } from '../../lib/inspect/remote';
 import { startRelay } from '../../lib/inspect/relay';
 import { PROTOCOL_VERSION, type InspectionMessage } from '../../lib/inspect/messages';
 import { freePort } from '../helpers/servers';
-import { eventually, Viewer } from './viewer';
+import { Viewer } from './viewer';
+import { until } from '../helpers/wait';
 
 const test = suite('inspect/remote');
 
@@ -22,7 +23,7 @@ test('messages wait (bounded) while the relay is unreachable, and arrive once it
     assert.is(link.dropped, 4, 'only the last 3 of 7 wait');
     const relay = await startRelay({ port, page: '' });
     try {
-      await eventually(() => relay.stats.messages === 5, 'the relay got what the link sent');
+      await until(() => relay.stats.messages === 5, 'the relay got what the link sent');
       // A viewer now gets the relay's live actors, then the last messages: those the link sent.
       const viewer = await Viewer.open(relay.port);
       await viewer.until(() => viewer.messages.length === 7, 'the replay');
@@ -50,16 +51,16 @@ test('after the relay restarts, the link reconnects and re-announces what is ali
   let relay = await startRelay({ port, page: '' });
   const link = connectToRelay(`ws://127.0.0.1:${port}`, { retryMs: 20 });
   try {
-    await eventually(() => link.connected, 'connected');
+    await until(() => link.connected, 'connected');
     send(link, { type: '@xstate.actor', ...base('r/1'), name: 'replica', snapshot: { status: 'active' } });
     send(link, { type: '@xstate.snapshot', ...base('r/1'), event: { type: 'x' }, snapshot: { status: 'active', value: 'connect' } });
     send(link, { type: '@xstate.actor', ...base('r/2'), name: 'link', snapshot: { status: 'active' } });
     send(link, { type: '@xstate.snapshot', ...base('r/2'), event: { type: 'xstate.stop' }, snapshot: { status: 'stopped' } });
     await relay.close();
-    await eventually(() => !link.connected, 'the link noticed');
+    await until(() => !link.connected, 'the link noticed');
     const restarted = await startRelay({ port, page: '' });
     relay = restarted;
-    await eventually(() => restarted.stats.messages === 2, 'the re-announcement');
+    await until(() => restarted.stats.messages === 2, 'the re-announcement');
     const viewer = await Viewer.open(restarted.port);
     await viewer.until(() => viewer.messages.length === 4, 'the replay');
     // live actors, then the recent messages: the same two (the stopped child is not re-announced)

@@ -6,7 +6,7 @@ import { sanitize } from '../../lib/inspect/sanitize';
 import { replicaSyncMachine } from '../../machines/replica-sync';
 import { replicaMachine } from '../../machines/replica';
 import { startInProcess } from '../helpers/inprocess';
-import { eventually } from './viewer';
+import { until } from '../helpers/wait';
 
 const test = suite('inspect/source');
 
@@ -27,7 +27,7 @@ test('a client connection on a real server: its actor, MULTI and EXEC as events 
     assert.is(await conn.readRaw(), '+QUEUED\r\n');
     conn.send('EXEC');
     assert.is(await conn.readRaw(), '*1\r\n+OK\r\n');
-    await eventually(() => messages.some((m) => m.type === '@xstate.event' && m.event.type === 'command.exec'), 'EXEC inspected');
+    await until(() => messages.some((m) => m.type === '@xstate.event' && m.event.type === 'command.exec'), 'EXEC inspected');
     source.flush();
     const actor = messages.find((m) => m.type === '@xstate.actor');
     assert.is(actor.name, 'client-1');
@@ -50,7 +50,7 @@ test('the snapshot builder hands over the RDB as Buffers: inspected as their siz
     { input: { replicaId: 7, addr: '127.0.0.1:5000', mode: 'full' }, inspect: source.inspect },
   );
   actor.start();
-  await eventually(() => actor.getSnapshot().value === 'sendBulk', 'sendBulk');
+  await until(() => actor.getSnapshot().value === 'sendBulk', 'sendBulk');
   source.flush();
   const done = messages.find((m) => m.type === '@xstate.event' && m.event.type === 'xstate.done.actor.snapshot');
   assert.equal(done.event.output, ['[Buffer 100000 bytes]', '[Buffer 4 bytes]']);
@@ -135,7 +135,7 @@ test('records are serialised later, a batch per tick, never inside the actor', a
   assert.is(messages.length, 0, 'nothing serialised synchronously');
   await new Promise((r) => setImmediate(r));
   assert.is(messages.length, 3, 'one batch on the next tick');
-  await eventually(() => messages.length === 7, 'the rest on later ticks');
+  await until(() => messages.length === 7, 'the rest on later ticks');
 });
 
 test('microsteps and actions are not forwarded; a value that cannot serialise costs only its message', () => {

@@ -6,7 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort, startToyredis, tempDir, TOYREDIS, type RunningServer } from '../helpers/servers';
 import { RawConnection } from '../helpers/raw';
-import { eventually, Viewer } from './viewer';
+import { Viewer } from './viewer';
+import { until } from '../helpers/wait';
 
 const test = suite('inspect/start');
 
@@ -29,14 +30,14 @@ async function startProbed(args: string[]): Promise<{ proc: ChildProcess; output
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  await eventually(() => out.includes('Ready to accept connections') || proc.exitCode !== null, 'ready');
+  await until(() => out.includes('Ready to accept connections') || proc.exitCode !== null, 'ready');
   assert.is(proc.exitCode, null, out);
   return {
     proc,
     output: () => out,
     loaded: async () => {
       proc.kill('SIGUSR2');
-      await eventually(() => out.includes('LOADED '), 'the probe answered');
+      await until(() => out.includes('LOADED '), 'the probe answered');
       return JSON.parse(/LOADED (.*)/.exec(out)![1]);
     },
   };

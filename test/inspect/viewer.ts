@@ -78,12 +78,3 @@ export function stuckViewer(port: number): Promise<net.Socket> {
     s.on('error', reject);
   });
 }
-
-/** Wait for a condition that something else (a server, a relay) makes true; polls, fails after `limitMs`. */
-export async function eventually(done: () => boolean | Promise<boolean>, what: string, limitMs = 10000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`still not ${what} after ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import net from 'node:net';
 import Redis from 'ioredis';
 import { redisCli, redisCliPath, startToyredis, type RunningServer } from '../helpers/servers';
+import { until } from '../helpers/wait';
 
 const test = suite('integration/clients');
 
@@ -30,15 +31,6 @@ async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   const outcome = await p.then((v) => ({ ok: true as const, v }), (e: Error) => ({ ok: false as const, e }));
   if (outcome.ok) assert.unreachable(`expected an error matching ${pattern}, got ${JSON.stringify(outcome.v)}`);
   else assert.match(outcome.e.message, pattern);
-}
-
-/** Poll `check` every few ms until it holds; fail after `ms`. */
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.unreachable(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 test.before(async () => {
@@ -78,12 +70,12 @@ test('ioredis: SET PX, then the key disappears', async () => {
   const [[, set], [, value], [, pttl]] = (await r.multi().set('short-lived', 'v', 'PX', 100).get('short-lived').pttl('short-lived').exec())!;
   assert.equal([set, value], ['OK', 'v']);
   assert.ok((pttl as number) > 0 && (pttl as number) <= 100, `PTTL ${pttl}`);
-  await eventually(async () => (await r.exists('short-lived')) === 0, 'short-lived to expire');
+  await until(async () => (await r.exists('short-lived')) === 0, 'short-lived to expire');
   assert.is(await r.get('short-lived'), null);
   // and one nobody reads: the active expiry cycle must remove it (DBSIZE does not touch keys)
   await r.select(5);
   assert.equal(await r.multi().set('unread', 'v', 'PX', 50).dbsize().exec(), [[null, 'OK'], [null, 1]]);
-  await eventually(async () => (await r.dbsize()) === 0, 'active expiry of an unread key');
+  await until(async () => (await r.dbsize()) === 0, 'active expiry of an unread key');
   await r.select(0);
 });
 

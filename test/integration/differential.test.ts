@@ -7,15 +7,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import { hasRedis, startRedis, startToyredis, type RunningServer } from '../helpers/servers';
+import { request } from '../helpers/resp';
 
 const test = suite('integration/differential');
 
 // ---- requests ----
-
-/** A command as a RESP multibulk request (arguments are latin1: one char per byte). */
-function mb(...argv: string[]): string {
-  return `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('');
-}
 
 /**
  * A row: bytes sent in one write (so its requests are pipelined), an optional normaliser of the replies, and
@@ -31,7 +27,7 @@ interface Row {
 
 /** A row of commands; a string piece is sent as raw bytes, an array as a multibulk request. */
 function row(...pieces: (string | string[])[]): Row {
-  const bytes = pieces.map((p) => (typeof p === 'string' ? p : mb(...p))).join('');
+  const bytes = pieces.map((p) => (typeof p === 'string' ? p : request(...p))).join('');
   const name = pieces.map((p) => (typeof p === 'string' ? JSON.stringify(p) : p.join(' '))).join(' | ');
   return { name: name.length > 100 ? `${name.slice(0, 100)}…` : name, bytes, sentinel: true };
 }
@@ -433,7 +429,7 @@ const rows: Row[] = [
   row('\r\n\r\nPING\r\n'),
   row('\n'),
   row('+x\r\n'),
-  row('SET k v\r\n', mb('GET', 'k'), 'GET k\r\n'),
+  row('SET k v\r\n', request('GET', 'k'), 'GET k\r\n'),
   row('ECHO "" \'\'\r\n'),
   row('ECHO\r\n'),
   row('FOO bar\r\n'),
@@ -453,14 +449,14 @@ const rows: Row[] = [
   row('*-1\r\n'),
   closing('*2147483648\r\n'),
   closing('*1\r\n$536870913\r\n'),
-  row('*-1\r\n*0\r\n' + mb('PING')),
+  row('*-1\r\n*0\r\n' + request('PING')),
   row('*1\r\n$4\r\nPINGxx'),
   closing('*1\n$4\r\nPING\r\n'),
   closing('*1\r\n$4\nPING\r\n'),
-  row('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n', mb('GET', 'k'), mb('STRLEN', 'k')),
+  row('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n', request('GET', 'k'), request('STRLEN', 'k')),
   row(['MSET', ...Array.from({ length: 1000 }, (_, i) => [`key${i}`, `v${i}`]).flat()], ['MGET', ...Array.from({ length: 1000 }, (_, i) => `key${i}`)], ['DBSIZE']),
   row(['SET', 'k', big(1024 * 1024 + 7, 'z')], ['STRLEN', 'k'], ['GETRANGE', 'k', '1048570', '-1'], ['APPEND', 'k', 'end']),
-  closing(mb('SET', 'k', 'v') + mb('GET', 'k') + '*1\r\n+x\r\n' + mb('PING')),
+  closing(request('SET', 'k', 'v') + request('GET', 'k') + '*1\r\n+x\r\n' + request('PING')),
   closing('PING\r\n*x\r\nPING\r\n'),
   closing('PING\r\nECHO "unbalanced\r\nPING\r\n'),
   closing(big(65537)), // Redis reads 16 KB at a time: one byte over 64 KB with no newline
@@ -498,7 +494,7 @@ function exchange(port: number, bytes: string, marker: string | null): Promise<O
     const timer = setTimeout(() => finish(false), 3000);
     socket.on('connect', () => {
       socket.write(Buffer.from(bytes, 'latin1'));
-      if (marker !== null) socket.write(Buffer.from(mb('ECHO', marker), 'latin1'));
+      if (marker !== null) socket.write(Buffer.from(request('ECHO', marker), 'latin1'));
     });
     socket.on('data', (d) => {
       chunks.push(d);
@@ -513,7 +509,7 @@ function exchange(port: number, bytes: string, marker: string | null): Promise<O
 
 /** Start from an empty keyspace on both servers. */
 async function flushAll(port: number): Promise<void> {
-  const out = await exchange(port, mb('FLUSHALL'), 'flushed');
+  const out = await exchange(port, request('FLUSHALL'), 'flushed');
   if (!out.bytes.startsWith('+OK\r\n')) throw new Error(`FLUSHALL failed on port ${port}: ${JSON.stringify(out.bytes)}`);
 }
 

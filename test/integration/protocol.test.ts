@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startToyredis, type RunningServer } from '../helpers/servers';
 import { RawConnection } from '../helpers/raw';
+import { request } from '../helpers/resp';
 
 const test = suite('integration/protocol');
 
@@ -17,11 +18,6 @@ async function connect(): Promise<RawConnection> {
   const conn = await RawConnection.connect(server.port);
   conn.socket.setNoDelay(true);
   return conn;
-}
-
-/** A command as a RESP multibulk request (arguments are latin1: one char per byte). */
-function mb(...argv: string[]): string {
-  return `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('');
 }
 
 /** Read replies until `expected.length` bytes have arrived; they must be exactly `expected`. */
@@ -68,7 +64,7 @@ test('inline commands as typed into telnet', async () => {
 
 test('inline and multibulk requests mixed in one chunk', async () => {
   const conn = await connect();
-  conn.write(`SET mixed 1\r\n${mb('INCR', 'mixed')}INCR mixed\r\n${mb('GET', 'mixed')}`);
+  conn.write(`SET mixed 1\r\n${request('INCR', 'mixed')}INCR mixed\r\n${request('GET', 'mixed')}`);
   await expectBytes(conn, '+OK\r\n:2\r\n:3\r\n$1\r\n3\r\n', 'four replies in order');
   conn.close();
 });
@@ -76,7 +72,7 @@ test('inline and multibulk requests mixed in one chunk', async () => {
 test('a pipeline split byte by byte across TCP writes', async () => {
   const conn = await connect();
   const value = '\x00\r\n$3\r\n*1\xff';
-  const bytes = mb('SET', 'split', value) + mb('GET', 'split') + 'PING\r\n' + mb('APPEND', 'split', 'z') + mb('ECHO', '');
+  const bytes = request('SET', 'split', value) + request('GET', 'split') + 'PING\r\n' + request('APPEND', 'split', 'z') + request('ECHO', '');
   for (let i = 0; i < bytes.length; i++) {
     conn.write(bytes[i]);
     await nextTick(); // let each byte leave as its own write
@@ -113,8 +109,8 @@ test('a 100 MB bulk value sent in chunks', async () => {
 
 // Each case: bytes sent in one write; the replies Redis 7.0 sends before closing (earlier requests first).
 const malformed: [name: string, bytes: string, replies: string][] = [
-  ['invalid multibulk length', `PING\r\n${mb('SET', 'mal', '1')}*x\r\nPING\r\n`, '+PONG\r\n+OK\r\n-ERR Protocol error: invalid multibulk length\r\n'],
-  ['$-1 inside a request', `${mb('INCR', 'mal')}*1\r\n$-1\r\n${mb('PING')}`, ':2\r\n-ERR Protocol error: invalid bulk length\r\n'],
+  ['invalid multibulk length', `PING\r\n${request('SET', 'mal', '1')}*x\r\nPING\r\n`, '+PONG\r\n+OK\r\n-ERR Protocol error: invalid multibulk length\r\n'],
+  ['$-1 inside a request', `${request('INCR', 'mal')}*1\r\n$-1\r\n${request('PING')}`, ':2\r\n-ERR Protocol error: invalid bulk length\r\n'],
   ['a simple string where a bulk belongs', `PING\r\n*1\r\n+x\r\nPING\r\n`, "+PONG\r\n-ERR Protocol error: expected '$', got '+'\r\n"],
   ['an integer where a bulk belongs', `*2\r\n$4\r\nECHO\r\n:1\r\n`, "-ERR Protocol error: expected '$', got ':'\r\n"],
   ['bulk length over proto-max-bulk-len', `*2\r\n$3\r\nGET\r\n$536870913\r\n`, '-ERR Protocol error: invalid bulk length\r\n'],

@@ -8,6 +8,8 @@ import net from 'node:net';
 import Redis from 'ioredis';
 import { hasRedis, startRedis, startToyredis, freePort, type RunningServer } from '../helpers/servers';
 import { RawConnection } from '../helpers/raw';
+import { infoField } from '../helpers/info';
+import { until } from '../helpers/wait';
 import { FrameDecoder, NEED_MORE } from '../../lib/protocol/decoder';
 import { request, rdbTransferHeader, reply } from '../../lib/protocol/resp';
 import { encodeCommand } from '../../lib/protocol/reply';
@@ -38,17 +40,8 @@ test.after.each(async () => {
   for (const s of running.splice(0)) await s.stop();
 });
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 15000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.unreachable(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function infoField(info: string, field: string): string | undefined {
-  return info.split('\r\n').find((l) => l.startsWith(`${field}:`))?.slice(field.length + 1);
-}
+/** Replication takes its time: a longer wait, polled less often (the checks are commands to the servers). */
+const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 15000) => until(check, what, ms, 20);
 
 /** A fake replica speaking raw RESP: handshake, then reads the RDB transfer and the stream. */
 class FakeReplica {

@@ -7,7 +7,7 @@ import { FakeClock } from '../helpers/clock';
 import type { RawConnection } from '../helpers/raw';
 import { tempDir } from '../helpers/servers';
 import { infoFields } from '../helpers/info';
-import { bulk, bulks, err, OK } from '../helpers/resp';
+import { bulk, err, OK, request } from '../helpers/resp';
 import { until } from '../helpers/wait';
 import { AofManifest, ManifestError } from '../../lib/server/aof';
 import { FatalStartupError } from '../../lib/server/persistence';
@@ -16,8 +16,6 @@ import { rdbBytes } from '../../lib/rdb/write';
 
 const test = suite('server/aof');
 
-/** A command as the AOF holds it. */
-const resp = bulks;
 const MANIFEST = 'appendonly.aof.manifest';
 
 const running: InProcess[] = [];
@@ -156,9 +154,9 @@ test('writes are appended as propagated: SELECT first, absolute expiries, MULTI/
   ]);
   assert.is(
     read(dir, 'appendonly.aof.1.incr.aof'),
-    resp('SELECT', '0') + resp('set', 'a', '1') + resp('SET', 'b', 'x', 'PXAT', '1800000100000') +
-      resp('SELECT', '3') + resp('INCR', 'n') +
-      resp('MULTI') + resp('SET', 'c', 'y') + resp('SELECT', '0') + resp('DEL', 'a') + resp('EXEC'),
+    request('SELECT', '0') + request('set', 'a', '1') + request('SET', 'b', 'x', 'PXAT', '1800000100000') +
+      request('SELECT', '3') + request('INCR', 'n') +
+      request('MULTI') + request('SET', 'c', 'y') + request('SELECT', '0') + request('DEL', 'a') + request('EXEC'),
   );
   const info = await persistenceInfo(conn);
   assert.is(info.get('aof_current_size'), String(read(dir, 'appendonly.aof.1.incr.aof').length));
@@ -185,7 +183,7 @@ test('appendfsync always: each reply is written to its socket only after its com
   }) as typeof serverSide.write;
   try {
     for (let i = 0; i < 3; i++) await runRows(conn, [[['SET', `k${i}`, `v${i}`], OK]]);
-    conn.write(resp('SET', 'p1', 'x') + resp('SET', 'p2', 'x')); // a pipeline: one write and one fsync before both replies
+    conn.write(request('SET', 'p1', 'x') + request('SET', 'p2', 'x')); // a pipeline: one write and one fsync before both replies
     await conn.readRaw();
     await conn.readRaw();
     await runRows(conn, [[['GET', 'k0'], bulk('v0')]]);
@@ -215,7 +213,7 @@ test('appendfsync everysec fsyncs in the background once a second, and no never 
     mutable.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => (fsyncs.push('background'), realAsync(fd, cb))) as typeof fs.fdatasync;
     try {
       await runRows(conn, [[['SET', 'k', 'v'], OK]]);
-      assert.is(read(dir, 'appendonly.aof.1.incr.aof'), resp('SELECT', '0') + resp('SET', 'k', 'v'), policy);
+      assert.is(read(dir, 'appendonly.aof.1.incr.aof'), request('SELECT', '0') + request('SET', 'k', 'v'), policy);
       assert.equal(fsyncs, [], `${policy}: no fsync within the same second`);
       clock.advance(1000);
       srv.server.persistence.cron();
@@ -266,7 +264,7 @@ test('restart: the base and incr files are replayed; history is ignored and remo
   assert.ok(hasLog(srv, /\* DB loaded from append only file: \d+\.\d{3} seconds$/));
   assert.ok(hasLog(srv, /\* Opening AOF incr file appendonly\.aof\.1\.incr\.aof on server start$/));
   // appending after a restart starts with a SELECT again
-  assert.ok(read(dir, 'appendonly.aof.1.incr.aof').endsWith(resp('SELECT', '2') + resp('SET', 'after', 'restart')));
+  assert.ok(read(dir, 'appendonly.aof.1.incr.aof').endsWith(request('SELECT', '2') + request('SET', 'after', 'restart')));
 });
 
 test('restart: a command cut off at the end of the last file is dropped with a warning and cut from the file', async () => {
@@ -294,8 +292,8 @@ test('restart: a transaction cut off by the end of the file is reverted', async 
   await srv.close();
   running.splice(running.indexOf(srv), 1);
   const incr = path.join(aofDir(dir), 'appendonly.aof.1.incr.aof');
-  const before = resp('SELECT', '0') + resp('SET', 'a', '1');
-  writeFileSync(incr, before + resp('MULTI') + resp('SET', 'b', '2') + resp('SET', 'c', '3'));
+  const before = request('SELECT', '0') + request('SET', 'a', '1');
+  writeFileSync(incr, before + request('MULTI') + request('SET', 'b', '2') + request('SET', 'c', '3'));
   srv = await start(dir);
   const conn = await srv.connect();
   await runRows(conn, [[['MGET', 'a', 'b', 'c'], '*3\r\n$1\r\n1\r\n$-1\r\n$-1\r\n']]);
@@ -314,11 +312,11 @@ test('restart: cut-off files with aof-load-truncated no, bad format, unknown com
   };
   const incr = (dir: string) => path.join(aofDir(dir), 'appendonly.aof.1.incr.aof');
   const cases: [string, (dir: string) => void, [string, string][], RegExp][] = [
-    ['truncated, aof-load-truncated no', (d) => writeFileSync(incr(d), resp('SET', 'a', '1') + '*3\r\n$3\r\nSET'), [['aof-load-truncated', 'no']],
+    ['truncated, aof-load-truncated no', (d) => writeFileSync(incr(d), request('SET', 'a', '1') + '*3\r\n$3\r\nSET'), [['aof-load-truncated', 'no']],
       /# Unexpected end of file reading the append only file appendonly\.aof\.1\.incr\.aof\. You can: 1\) Make a backup of your AOF file, then use \.\/redis-check-aof --fix <filename\.manifest>\. 2\) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server\.$/],
-    ['bad format', (d) => writeFileSync(incr(d), resp('SET', 'a', '1') + 'SET b 2\r\n'), [],
+    ['bad format', (d) => writeFileSync(incr(d), request('SET', 'a', '1') + 'SET b 2\r\n'), [],
       /# Bad file format reading the append only file appendonly\.aof\.1\.incr\.aof: make a backup of your AOF file, then use \.\/redis-check-aof --fix <filename\.manifest>$/],
-    ['unknown command', (d) => writeFileSync(incr(d), resp('NOSUCHCOMMAND', 'a')), [],
+    ['unknown command', (d) => writeFileSync(incr(d), request('NOSUCHCOMMAND', 'a')), [],
       /# Unknown command 'NOSUCHCOMMAND' reading the append only file appendonly\.aof\.1\.incr\.aof$/],
     ['missing file', (d) => writeFileSync(path.join(aofDir(d), MANIFEST), read(d, MANIFEST) + 'file appendonly.aof.2.incr.aof seq 2 type i\n'), [],
       /# Unable to obtain the AOF file appendonly\.aof\.2\.incr\.aof length\. stat: No such file or directory$/],
@@ -327,8 +325,8 @@ test('restart: cut-off files with aof-load-truncated no, bad format, unknown com
     ['corrupt base', (d) => writeFileSync(path.join(aofDir(d), 'appendonly.aof.1.base.rdb'), 'REDIS0010\xfa\x09redis'), [],
       /# Error reading the RDB base file appendonly\.aof\.1\.base\.rdb, AOF loading aborted$/],
     ['truncated file that is not the last', (d) => {
-      writeFileSync(incr(d), resp('SET', 'a', '1') + '*2\r\n');
-      writeFileSync(path.join(aofDir(d), 'appendonly.aof.2.incr.aof'), resp('SET', 'b', '1'));
+      writeFileSync(incr(d), request('SET', 'a', '1') + '*2\r\n');
+      writeFileSync(path.join(aofDir(d), 'appendonly.aof.2.incr.aof'), request('SET', 'b', '1'));
       writeFileSync(path.join(aofDir(d), MANIFEST), read(d, MANIFEST) + 'file appendonly.aof.2.incr.aof seq 2 type i\n');
     }, [], /# Fatal error: the truncated file is not the last file$/],
   ];
@@ -353,8 +351,8 @@ test('restart: a base of commands, #TS annotations, and an old-style appendonly.
   const dir = tempDir();
   mkdirSync(aofDir(dir));
   writeFileSync(path.join(aofDir(dir), MANIFEST), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
-  writeFileSync(path.join(aofDir(dir), 'appendonly.aof.1.base.aof'), '#TS:1700000000\r\n' + resp('SELECT', '0') + resp('SET', 'a', '1') + resp('PEXPIREAT', 'a', '99999999999999'));
-  writeFileSync(path.join(aofDir(dir), 'appendonly.aof.1.incr.aof'), '#TS:1700000001\r\n' + resp('SELECT', '0') + resp('APPEND', 'a', '2'));
+  writeFileSync(path.join(aofDir(dir), 'appendonly.aof.1.base.aof'), '#TS:1700000000\r\n' + request('SELECT', '0') + request('SET', 'a', '1') + request('PEXPIREAT', 'a', '99999999999999'));
+  writeFileSync(path.join(aofDir(dir), 'appendonly.aof.1.incr.aof'), '#TS:1700000001\r\n' + request('SELECT', '0') + request('APPEND', 'a', '2'));
   let srv = await start(dir);
   let conn = await srv.connect();
   await runRows(conn, [[['GET', 'a'], bulk('12')], [['PEXPIRETIME', 'a'], ':99999999999999\r\n']]);
@@ -365,7 +363,7 @@ test('restart: a base of commands, #TS annotations, and an old-style appendonly.
   const old = tempDir();
   const ks = new Keyspace();
   ks.dbs[0].set('from-rdb', 'yes');
-  writeFileSync(path.join(old, 'appendonly.aof'), Buffer.concat([rdbBytes(ks, { aofBase: true }), Buffer.from(resp('SELECT', '0') + resp('SET', 'from-tail', 'yes'))]));
+  writeFileSync(path.join(old, 'appendonly.aof'), Buffer.concat([rdbBytes(ks, { aofBase: true }), Buffer.from(request('SELECT', '0') + request('SET', 'from-tail', 'yes'))]));
   srv = await start(old);
   conn = await srv.connect();
   await runRows(conn, [[['MGET', 'from-rdb', 'from-tail'], '*2\r\n$3\r\nyes\r\n$3\r\nyes\r\n']]);
@@ -412,7 +410,7 @@ test('BGREWRITEAOF: a new base from a snapshot, a new incr file, the manifest sw
   await until(async () => (await persistenceInfo(conn)).get('aof_rewrite_in_progress') === '0', 'the rewrite');
   assert.equal(readdirSync(aofDir(dir)).sort(), ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', MANIFEST]);
   assert.is(read(dir, MANIFEST), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
-  assert.is(read(dir, 'appendonly.aof.2.incr.aof'), resp('SELECT', '0') + resp('SET', 'k1', 'changed') + resp('SET', 'new', 'key'));
+  assert.is(read(dir, 'appendonly.aof.2.incr.aof'), request('SELECT', '0') + request('SET', 'k1', 'changed') + request('SET', 'new', 'key'));
   const info = await persistenceInfo(conn);
   assert.is(info.get('aof_rewrites'), '1');
   assert.is(info.get('aof_last_bgrewrite_status'), 'ok');
@@ -437,10 +435,10 @@ test('BGREWRITEAOF with aof-use-rdb-preamble no writes a base of commands', asyn
   await runRows(conn, [[['SET', 'a', '1'], OK], [['SET', 't', 'x', 'PXAT', '1800000005000'], OK], [['SELECT', '4'], OK], [['SET', 'b', '2'], OK], [['BGREWRITEAOF'], '+Background append only file rewriting started\r\n']]);
   await until(async () => (await persistenceInfo(conn)).get('aof_rewrite_in_progress') === '0', 'the rewrite');
   const base = read(dir, 'appendonly.aof.2.base.aof');
-  assert.ok(base.startsWith(resp('SELECT', '0')));
-  assert.ok(base.includes(resp('SET', 'a', '1')));
-  assert.ok(base.includes(resp('SET', 't', 'x') + resp('PEXPIREAT', 't', '1800000005000')));
-  assert.ok(base.endsWith(resp('SELECT', '4') + resp('SET', 'b', '2')));
+  assert.ok(base.startsWith(request('SELECT', '0')));
+  assert.ok(base.includes(request('SET', 'a', '1')));
+  assert.ok(base.includes(request('SET', 't', 'x') + request('PEXPIREAT', 't', '1800000005000')));
+  assert.ok(base.endsWith(request('SELECT', '4') + request('SET', 'b', '2')));
 });
 
 test('a base of commands rebuilds a set with SADD, at most 64 members a command', async () => {
@@ -501,11 +499,11 @@ test('CONFIG SET appendonly yes at run time rewrites first; writes meanwhile are
   assert.match(during, /\r\naof_rewrite_in_progress:1\r\n/);
   await until(async () => (await persistenceInfo(conn)).get('aof_rewrite_in_progress') === '0', 'the first rewrite');
   assert.equal(readdirSync(aofDir(dir)).sort(), ['appendonly.aof.1.base.rdb', 'appendonly.aof.1.incr.aof', MANIFEST]);
-  assert.is(read(dir, 'appendonly.aof.1.incr.aof'), resp('SELECT', '0') + resp('SET', 'during', '2'));
+  assert.is(read(dir, 'appendonly.aof.1.incr.aof'), request('SELECT', '0') + request('SET', 'during', '2'));
   assert.ok(hasLog(srv, /\* Creating AOF incr file temp-appendonly\.aof\.incr on background rewrite$/));
   assert.ok(hasLog(srv, /\* Successfully renamed the temporary AOF incr file temp-appendonly\.aof\.incr into appendonly\.aof\.1\.incr\.aof$/));
   await runRows(conn, [[['SET', 'after', '3'], OK], [['CONFIG', 'SET', 'appendonly', 'no'], OK], [['SET', 'off', '4'], OK]]);
-  assert.is(read(dir, 'appendonly.aof.1.incr.aof'), resp('SELECT', '0') + resp('SET', 'during', '2') + resp('SET', 'after', '3'));
+  assert.is(read(dir, 'appendonly.aof.1.incr.aof'), request('SELECT', '0') + request('SET', 'during', '2') + request('SET', 'after', '3'));
   assert.is((await persistenceInfo(conn)).get('aof_enabled'), '0');
   await srv.close();
   running.splice(running.indexOf(srv), 1);
@@ -557,7 +555,7 @@ test('aof-timestamp-enabled writes #TS annotations when the second changes', asy
   await runRows(conn, [[['SET', 'c', '3'], OK]]);
   assert.is(
     read(dir, 'appendonly.aof.1.incr.aof'),
-    '#TS:1800000000\r\n' + resp('SELECT', '0') + resp('SET', 'a', '1') + resp('SET', 'b', '2') + '#TS:1800000001\r\n' + resp('SET', 'c', '3'),
+    '#TS:1800000000\r\n' + request('SELECT', '0') + request('SET', 'a', '1') + request('SET', 'b', '2') + '#TS:1800000001\r\n' + request('SET', 'c', '3'),
   );
 });
 

@@ -2,10 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import type { RawConnection } from '../helpers/raw';
+import { OK } from '../helpers/resp';
 
 const test = suite('server/pause');
 
-const OK = '+OK\r\n';
 let srv: InProcess;
 let admin: RawConnection;
 let other: RawConnection;
@@ -16,11 +16,7 @@ test.before.each(async () => {
   other = await srv.connect();
 });
 
-test.after.each(async () => {
-  admin.close();
-  other.close();
-  await srv.close();
-});
+test.after.each(() => srv.stop());
 
 /** Nothing arrives on `conn` for a while (the command is held). */
 async function silent(conn: RawConnection, ms = 100): Promise<void> {

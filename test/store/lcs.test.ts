@@ -6,6 +6,7 @@ import { encode, type Protocol } from '../../lib/protocol/reply';
 import { hasRedis } from '../helpers/servers';
 import { withRealRedis } from '../helpers/differential';
 import { mulberry32 } from '../helpers/random';
+import { bulk } from '../helpers/resp';
 
 const test = suite('store/lcs');
 
@@ -17,7 +18,6 @@ function run(a: string, b: string, o: Partial<LcsOptions> = {}, proto: Protocol 
   return encode(lcs(a, b, { ...plain, ...o }, limit), proto).toString('latin1');
 }
 
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 /** One IDX match as RESP2: [[a0,a1],[b0,b1]] or with the length. */
 const m = (a0: number, a1: number, b0: number, b1: number, len?: number) =>
   `*${len === undefined ? 2 : 3}\r\n*2\r\n:${a0}\r\n:${a1}\r\n*2\r\n:${b0}\r\n:${b1}\r\n${len === undefined ? '' : `:${len}\r\n`}`;
