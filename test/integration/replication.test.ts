@@ -179,45 +179,18 @@ test('master: partial resync continues from the backlog', async () => {
   r2.close();
 });
 
-/** A fake master: answers the handshake, sends FULLRESYNC, the given RDB and commands in one write. */
+/** A fake master that answers PSYNC with FULLRESYNC, the given RDB and commands, all in one write. */
 async function fakeMaster(rdb: Buffer, stream: string[][]) {
-  const port = await freePort();
-  const received: string[][] = [];
-  let conn!: net.Socket;
-  let decoderWaiters: (() => void)[] = [];
-  const decoder = new FrameDecoder();
-  const server = net.createServer((s) => {
-    conn = s;
-    s.on('data', (d) => {
-      decoder.feed(d);
-      for (let f = decoder.next(request); f !== NEED_MORE; f = decoder.next(request)) {
-        received.push(f);
-        const name = f[0].toUpperCase();
-        if (name === 'PING') s.write('+PONG\r\n');
-        else if (name === 'REPLCONF' && f[1].toLowerCase() !== 'ack') s.write('+OK\r\n');
-        else if (name === 'PSYNC') {
-          s.write(Buffer.concat([
-            Buffer.from(`+FULLRESYNC ${'f'.repeat(40)} 0\r\n$${rdb.length}\r\n`),
-            rdb,
-            ...stream.map((argv) => encodeCommand(argv)),
-          ]));
-        }
-      }
-      const w = decoderWaiters;
-      decoderWaiters = [];
-      for (const fn of w) fn();
-    });
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  return {
-    port,
-    received,
-    write: (argv: string[]) => conn.write(encodeCommand(argv)),
-    close: () => {
-      conn?.destroy();
-      server.close();
+  const master = await scriptedMaster({
+    onPsync: (s) => {
+      s.write(Buffer.concat([
+        Buffer.from(`+FULLRESYNC ${'f'.repeat(40)} 0\r\n$${rdb.length}\r\n`),
+        rdb,
+        ...stream.map((argv) => encodeCommand(argv)),
+      ]));
     },
-  };
+  });
+  return { ...master, write: (argv: string[]) => master.conns.at(-1)!.write(encodeCommand(argv)) };
 }
 
 // The 88-byte empty RDB (version 11) that the challenge's tester sends, as in shared/notes/rdb-format.md §12.
@@ -253,58 +226,44 @@ test('replica: handshake bytes, RDB and commands in one TCP write, no replies to
 });
 
 test('replica: after a lost link it reconnects, asks PSYNC <replid> <offset+1> and continues', async () => {
-  const port = await freePort();
   const replid = 'e'.repeat(40);
+  const master = await scriptedMaster({
+    onPsync: (s, psync) => {
+      if (psync[1] === '?') {
+        s.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${replid} 100\r\n$${EMPTY_RDB_V11.length}\r\n`), EMPTY_RDB_V11, encodeCommand(['SET', 'a', '1'])]));
+      } else {
+        s.write(Buffer.concat([Buffer.from(`+CONTINUE ${replid}\r\n`), encodeCommand(['SET', 'b', '2'])]));
+      }
+    },
+  });
+  const replica = await toyredis(['--replicaof', '127.0.0.1', String(master.port)]);
+  const c = client(replica.port);
+  await eventually(async () => (await c.get('a')) === '1', 'first sync');
+  master.conns[0].destroy(); // the link breaks
+  await eventually(async () => (await c.get('b')) === '2', 'continued after reconnecting');
+  const psync = master.seen[1].find((f) => f[0] === 'PSYNC')!;
+  assert.equal(psync, ['PSYNC', replid, String(100 + 27 + 1)], 'continue right after the applied SET a 1');
+  assert.is(await c.get('a'), '1', 'the data from before the break is kept');
+  const info = await c.info('replication');
+  assert.is(infoField(info, 'master_link_status'), 'up');
+  assert.is(infoField(info, 'slave_repl_offset'), String(100 + 27 + 27));
+  assert.is(infoField(info, 'master_replid'), replid);
+});
+
+/**
+ * A scripted fake master: answers the handshake (PING, AUTH when it has a password, REPLCONF) and hands each PSYNC
+ * to `onPsync`, which writes whatever the test wants. What it receives is recorded in order, in all (`received`)
+ * and per connection (`seen`); it is closed after the test, or earlier with close().
+ */
+async function scriptedMaster(opts: { password?: string; onPsync: (s: net.Socket, psync: string[]) => void }) {
+  const port = await freePort();
+  const received: string[][] = [];
   const seen: string[][][] = [];
   const conns: net.Socket[] = [];
   const server = net.createServer((s) => {
     conns.push(s);
-    const received: string[][] = [];
-    seen.push(received);
-    const decoder = new FrameDecoder();
-    s.on('data', (d) => {
-      decoder.feed(d);
-      for (let f = decoder.next(request); f !== NEED_MORE; f = decoder.next(request)) {
-        received.push(f);
-        const name = f[0].toUpperCase();
-        if (name === 'PING') s.write('+PONG\r\n');
-        else if (name === 'REPLCONF' && f[1].toLowerCase() !== 'ack') s.write('+OK\r\n');
-        else if (name === 'PSYNC' && f[1] === '?') {
-          s.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${replid} 100\r\n$${EMPTY_RDB_V11.length}\r\n`), EMPTY_RDB_V11, encodeCommand(['SET', 'a', '1'])]));
-        } else if (name === 'PSYNC') {
-          s.write(Buffer.concat([Buffer.from(`+CONTINUE ${replid}\r\n`), encodeCommand(['SET', 'b', '2'])]));
-        }
-      }
-    });
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  try {
-    const replica = await toyredis(['--replicaof', '127.0.0.1', String(port)]);
-    const c = client(replica.port);
-    await eventually(async () => (await c.get('a')) === '1', 'first sync');
-    conns[0].destroy(); // the link breaks
-    await eventually(async () => (await c.get('b')) === '2', 'continued after reconnecting');
-    const psync = seen[1].find((f) => f[0] === 'PSYNC')!;
-    assert.equal(psync, ['PSYNC', replid, String(100 + 27 + 1)], 'continue right after the applied SET a 1');
-    assert.is(await c.get('a'), '1', 'the data from before the break is kept');
-    const info = await c.info('replication');
-    assert.is(infoField(info, 'master_link_status'), 'up');
-    assert.is(infoField(info, 'slave_repl_offset'), String(100 + 27 + 27));
-    assert.is(infoField(info, 'master_replid'), replid);
-  } finally {
-    for (const s of conns) s.destroy();
-    server.close();
-  }
-});
-
-/** A scripted fake master: `onPsync` writes whatever the test wants after the handshake. */
-async function scriptedMaster(opts: { password?: string; onPsync: (s: net.Socket) => void }) {
-  const port = await freePort();
-  const received: string[][] = [];
-  const conns: net.Socket[] = [];
-  const server = net.createServer((s) => {
-    conns.push(s);
+    const mine: string[][] = [];
+    seen.push(mine);
     const decoder = new FrameDecoder();
     let authed = !opts.password;
     s.on('error', () => {});
@@ -312,6 +271,7 @@ async function scriptedMaster(opts: { password?: string; onPsync: (s: net.Socket
       decoder.feed(d);
       for (let f = decoder.next(request); f !== NEED_MORE; f = decoder.next(request)) {
         received.push(f);
+        mine.push(f);
         const name = f[0].toUpperCase();
         if (name === 'AUTH') {
           authed = f[f.length - 1] === opts.password;
@@ -319,13 +279,17 @@ async function scriptedMaster(opts: { password?: string; onPsync: (s: net.Socket
         } else if (!authed && name !== 'REPLCONF') s.write('-NOAUTH Authentication required.\r\n');
         else if (name === 'PING') s.write('+PONG\r\n');
         else if (name === 'REPLCONF' && f[1].toLowerCase() !== 'ack') s.write('+OK\r\n');
-        else if (name === 'PSYNC') opts.onPsync(s);
+        else if (name === 'PSYNC') opts.onPsync(s, f);
       }
     });
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  running.push({ port, proc: null as any, output: () => '', stop: async () => { for (const c of conns) c.destroy(); server.close(); } });
-  return { port, received };
+  const close = async () => {
+    for (const c of conns) c.destroy();
+    server.close();
+  };
+  running.push({ port, proc: null as any, output: () => '', stop: close });
+  return { port, received, seen, conns, close };
 }
 
 test('replica: masterauth is sent after NOAUTH; clients get -LOADING during the transfer; the old data stays until it is complete', async () => {
