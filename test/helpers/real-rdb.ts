@@ -6,9 +6,10 @@ import * as assert from 'uvu/assert';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { RawConnection } from './raw';
+import { withRealRedis } from './differential';
+import type { RawConnection } from './raw';
 import { ask } from './resp';
-import { startRedis, tempDir } from './servers';
+import { tempDir } from './servers';
 
 export const redisCheckRdbPath = ['/usr/bin/redis-check-rdb', '/usr/local/bin/redis-check-rdb'].find((p) => existsSync(p));
 
@@ -19,18 +20,8 @@ export interface RedisClient {
 }
 
 /** Real redis-server started with `args`, and a client to it, for the length of `fn`. */
-export async function withRedisClient<T>(fn: (c: RedisClient) => Promise<T>, args: string[] = []): Promise<T> {
-  const redis = await startRedis(args);
-  try {
-    const conn = await RawConnection.connect(redis.port);
-    try {
-      return await fn({ conn, cmd: (...argv) => ask(conn, ...argv) });
-    } finally {
-      conn.close();
-    }
-  } finally {
-    await redis.stop();
-  }
+export function withRedisClient<T>(fn: (c: RedisClient) => Promise<T>, args: string[] = []): Promise<T> {
+  return withRealRedis((conn) => fn({ conn, cmd: (...argv) => ask(conn, ...argv) }), args);
 }
 
 /** Real redis-server started on `rdb` (as toy.rdb in a fresh directory, so it loads it), and a client to it. */
