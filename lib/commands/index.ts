@@ -34,6 +34,9 @@ import { dumpCommands } from './dump';
 import { pubsubCommands } from './pubsub';
 import { feedMonitors, isMonitor, monitorCommands } from './monitor';
 import { isSubscribed } from '../server/pubsub';
+import { scriptingCommands } from './scripting';
+import { functionCommands } from './function';
+import { busyError } from '../scripting/engine';
 import { enterCommand, leaveCommand } from '../server/notify';
 
 export class CommandTable {
@@ -113,6 +116,8 @@ export const commandTable = new CommandTable([
   ...dumpCommands,
   ...pubsubCommands,
   ...monitorCommands,
+  ...scriptingCommands,
+  ...functionCommands,
 ]);
 
 const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);
@@ -155,6 +160,9 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
     return reject(server, client, command, argv, `ERR Can't execute '${command.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
   if (server.loading && !has(command, 'loading')) return reject(server, client, command, argv, ERR_LOADING);
+  // a script past busy-reply-threshold lets other clients in, but only to kill it (or shut down)
+  const busy = busyError(server);
+  if (busy !== null && !has(command, 'allow_busy')) return reject(server, client, command, argv, busy);
   // Replicas and monitors (CLIENT_SLAVE) must not touch the keyspace
   if ((has(command, 'readonly') || has(command, 'write') || has(command, 'may_replicate')) &&
       (client.replica !== null || mode === 'replica' || isMonitor(server, client))) {

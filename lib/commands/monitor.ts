@@ -66,6 +66,17 @@ export function feedMonitors(server: Server, client: Client, command: Command, a
 }
 
 /**
+ * replicationFeedMonitors() called by a command itself before it runs (EVAL, FCALL: skip_monitor), so the commands
+ * its script runs show after it. The caller's own line, if it monitors, is left out rather than sent before its reply.
+ */
+export function feedMonitorsFirst(server: Server, client: Client, argv: readonly string[]): void {
+  const monitors = monitorsByServer.get(server);
+  if (!monitors || monitors.size === 0 || server.loading) return;
+  const line = Buffer.from(monitorLine(wallClockMicros(server), client.db.id, client.addr, argv), 'latin1');
+  for (const m of [...monitors]) if (m !== client && m.replyMode === 'on') pubsubOf(server).deliver(m, line);
+}
+
+/**
  * One monitor line: `+1700000000.123456 [0 127.0.0.1:5000] "set" "k" "v"` with CRLF. The origin is the client's
  * address; Redis writes `lua` for a script's commands and `unix:<path>` for a Unix socket client.
  */

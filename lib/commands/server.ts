@@ -1,7 +1,7 @@
 /**
  * Server commands (server.c, config.c, db.c, debug.c, object.c, slowlog.c, latency.c, functions.c): DBSIZE,
- * FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, INFO, CONFIG, DEBUG, SHUTDOWN, FUNCTION, MEMORY, SLOWLOG, LATENCY.
- * CLIENT lives in client.ts and COMMAND in command.ts.
+ * FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, INFO, CONFIG, DEBUG, SHUTDOWN, MEMORY, SLOWLOG, LATENCY.
+ * CLIENT lives in client.ts, COMMAND in command.ts and FUNCTION in function.ts.
  */
 import { ERR_SYNTAX, fail, ReplyError } from '../protocol/errors';
 import { array, bulk, EMPTY_ARRAY, error, int, map, NIL, OK, simple, verbatim, type Reply } from '../protocol/reply';
@@ -19,7 +19,6 @@ import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred
 
 const KS = ['@keyspace'] as const;
 const KS_DANGER = ['@keyspace', '@dangerous'] as const;
-const SCRIPTING = ['@scripting'] as const;
 
 export const serverCommands: readonly CommandSpec[] = [
   { name: 'DBSIZE', arity: 1, flags: ['readonly', 'fast'], group: 'server', since: '1.0.0', summary: 'Count the keys in the selected database.', complexity: 'O(1)', acl: KS, tips: ['request_policy:all_shards', 'response_policy:agg_sum'], run: ({ db }) => int(db.size) },
@@ -55,16 +54,6 @@ export const serverCommands: readonly CommandSpec[] = [
   { name: 'SHUTDOWN', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server', since: '1.0.0', summary: 'Stop the server, saving first if persistence asks for it.', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', run: shutdownCommand,
     args: [oneof('nosave_save', tok('NOSAVE'), tok('SAVE')).opt, tok('NOW').opt.since('7.0.0'), tok('FORCE').opt.since('7.0.0'), tok('ABORT').opt.since('7.0.0')],
     history: [['7.0.0', 'NOW, FORCE and ABORT change how the shutdown goes (or cancel it).']] },
-  {
-    name: 'FUNCTION', arity: -2, flags: [], group: 'scripting', since: '7.0.0', summary: 'Subcommands that manage Lua function libraries.', complexity: 'Depends on subcommand.',
-    subcommands: [
-      { name: 'FLUSH', arity: -2, flags: ['noscript', 'write'], group: 'scripting', since: '7.0.0', summary: 'Delete every function library.', complexity: 'O(N) where N is the number of functions deleted', acl: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], run: functionFlushCommand,
-        args: [oneof('async', tok('ASYNC'), tok('SYNC')).opt] },
-      { name: 'LIST', arity: -2, flags: ['noscript'], group: 'scripting', since: '7.0.0', summary: 'Describe the loaded function libraries.', complexity: 'O(N) where N is the number of functions', acl: SCRIPTING, tips: ['nondeterministic_output_order'], run: functionListCommand,
-        args: [str('library-name-pattern', 'LIBRARYNAME').opt, tok('WITHCODE').opt] },
-      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'scripting', since: '7.0.0', summary: 'List the FUNCTION subcommands.', complexity: 'O(1)', acl: SCRIPTING, run: functionHelpCommand },
-    ],
-  },
   {
     name: 'MEMORY', arity: -2, flags: [], group: 'server', since: '4.0.0', summary: 'Subcommands that report memory use.', complexity: 'Depends on subcommand.',
     subcommands: [
@@ -344,57 +333,6 @@ function shutdownCommand({ server }: CommandContext, args: ArgCursor): Reply | D
   // the final save (when save points are set, or SAVE) happens now; if it fails the server keeps running
   if (!server.shutdown({ save, nosave, now, force })) fail('ERR Errors trying to SHUTDOWN. Check logs.');
   return NO_REPLY;
-}
-
-// ---- FUNCTION (no library is ever loaded yet) ----
-
-// FUNCTION FLUSH [ASYNC|SYNC]
-function functionFlushCommand(ctx: CommandContext, args: ArgCursor): Reply {
-  if (args.remaining > 1) subcommandSyntaxError(ctx.argv);
-  if (args.hasMore) {
-    const mode = args.nextUpper();
-    if (mode !== 'ASYNC' && mode !== 'SYNC') fail('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
-  }
-  ctx.server.keyspace.dirty++; // replicated and counted as a change, as Redis does
-  return OK;
-}
-
-// FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]
-function functionListCommand(_ctx: CommandContext, args: ArgCursor): Reply {
-  let withCode = false, pattern = false;
-  while (args.hasMore) {
-    const opt = args.next();
-    if (!withCode && opt.toLowerCase() === 'withcode') {
-      withCode = true;
-    } else if (!pattern && opt.toLowerCase() === 'libraryname') {
-      if (!args.hasMore) fail('ERR library name argument was not given');
-      args.next();
-      pattern = true;
-    } else {
-      fail(`ERR Unknown argument ${opt}`);
-    }
-  }
-  return EMPTY_ARRAY;
-}
-
-// FUNCTION HELP
-function functionHelpCommand({ argv }: CommandContext): Reply {
-  return helpReply(argv[0], [
-    'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
-    '    Return general information on all the libraries:',
-    '    * Library name',
-    '    * The engine used to run the Library',
-    '    * Library description',
-    '    * Functions list',
-    '    * Library code (if WITHCODE is given)',
-    '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
-    'FLUSH [ASYNC|SYNC]',
-    '    Delete all the libraries.',
-    '    When called without the optional mode argument, the behavior is determined by the',
-    '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
-    '    * ASYNC: Asynchronously flush the libraries.',
-    '    * SYNC: Synchronously flush the libraries.',
-  ]);
 }
 
 // ---- MEMORY ----

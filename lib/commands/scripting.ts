@@ -1,0 +1,157 @@
+/**
+ * Lua scripting commands (eval.c, script.c): EVAL, EVALSHA, their _RO forms, and SCRIPT. The Lua environment,
+ * conversions and time limit live in lib/scripting; a script's writes propagate as the commands it ran.
+ */
+import { ERR_NOSCRIPT, ERR_NOT_INTEGER, fail } from '../protocol/errors';
+import { array, bulk, int, OK, type Reply } from '../protocol/reply';
+import { parseInteger } from '../store/numbers';
+import type { Client } from '../server/client';
+import type { Server } from '../server/server';
+import { environment, killScript, sha1hex, type ScriptFlags } from '../scripting/engine';
+import { createScript, flushScripts, pushScript, scriptCache } from '../scripting/eval';
+import { feedMonitorsFirst } from './monitor';
+import { helpReply, subcommandSyntaxError } from './server';
+import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
+import type { ArgCursor } from './args';
+import { key, str, integer, tok, oneof } from './docs';
+import { keyAt, keynum, countedKeys } from './keyspecs';
+
+const SCRIPTING = ['@scripting'] as const;
+const evalKeys = countedKeys(0, 2, 3);
+const RW_NOTE = 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE';
+const RO_NOTE = 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS';
+const evalArgs = (first: string) => [str(first), integer('numkeys'), key('key').opt.many, str('arg').opt.many];
+
+export const scriptingCommands: readonly CommandSpec[] = [
+  { name: 'EVAL', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], group: 'scripting', since: '2.6.0', summary: 'Run a Lua script on the server.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, false, false),
+    keySpecs: [keyAt(2, 'RW access update', keynum(0, 1, 1), RW_NOTE)], getKeys: evalKeys, args: evalArgs('script') },
+  { name: 'EVALSHA', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], group: 'scripting', since: '2.6.0', summary: 'Run a cached Lua script by its SHA1.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, true, false),
+    keySpecs: [keyAt(2, 'RW access update', keynum(0, 1, 1))], getKeys: evalKeys, args: evalArgs('sha1') },
+  { name: 'EVAL_RO', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], group: 'scripting', since: '7.0.0', summary: 'Run a Lua script that may not write.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, false, true),
+    keySpecs: [keyAt(2, 'RO access', keynum(0, 1, 1), RO_NOTE)], getKeys: evalKeys, args: evalArgs('script') },
+  { name: 'EVALSHA_RO', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], group: 'scripting', since: '7.0.0', summary: 'Run a cached Lua script that may not write.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, true, true),
+    keySpecs: [keyAt(2, 'RO access', keynum(0, 1, 1))], getKeys: evalKeys, args: evalArgs('sha1') },
+  {
+    name: 'SCRIPT', arity: -2, flags: [], group: 'scripting', since: '2.6.0', summary: 'Subcommands that manage the Lua script cache.', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { name: 'DEBUG', arity: 3, flags: ['noscript'], group: 'scripting', since: '3.2.0', summary: 'Set the debugging mode of the scripts that follow.', complexity: 'O(1)', acl: SCRIPTING, run: scriptDebugCommand,
+        args: [oneof('mode', tok('YES'), tok('SYNC'), tok('NO'))] },
+      { name: 'EXISTS', arity: -3, flags: ['noscript'], group: 'scripting', since: '2.6.0', summary: 'Tell which scripts are in the script cache.', complexity: 'O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).', acl: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:agg_logical_and'], run: scriptExistsCommand,
+        args: [str('sha1').many] },
+      { name: 'FLUSH', arity: -2, flags: ['noscript'], group: 'scripting', since: '2.6.0', summary: 'Empty the script cache.', complexity: 'O(N) with N being the number of scripts in cache', acl: SCRIPTING, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], run: scriptFlushCommand,
+        args: [oneof('async', tok('ASYNC'), tok('SYNC')).opt], history: [['6.2.0', 'ASYNC and SYNC choose how the cache is freed.']] },
+      { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'scripting', since: '5.0.0', summary: 'List the SCRIPT subcommands.', complexity: 'O(1)', acl: SCRIPTING, run: scriptHelpCommand },
+      { name: 'KILL', arity: 2, flags: ['noscript', 'allow_busy'], group: 'scripting', since: '2.6.0', summary: 'Stop the script that is running, if it has not written yet.', complexity: 'O(1)', acl: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:one_succeeded'], run: scriptKillCommand },
+      { name: 'LOAD', arity: 3, flags: ['noscript', 'stale'], group: 'scripting', since: '2.6.0', summary: 'Put a script in the script cache without running it.', complexity: 'O(N) with N being the length in bytes of the script body.', acl: SCRIPTING, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], run: scriptLoadCommand,
+        args: [str('script')] },
+    ],
+  },
+];
+
+/** The numkeys argument of EVAL / FCALL: a count of keys that must fit in the arguments. */
+export function numKeys(argv: readonly string[], badNumber = ERR_NOT_INTEGER): number {
+  const n = parseInteger(argv[2]);
+  if (n === null) fail(badNumber);
+  if (n! > argv.length - 3) fail('ERR Number of keys can\'t be greater than number of args');
+  if (n! < 0) fail('ERR Number of keys can\'t be negative');
+  return Number(n);
+}
+
+/** scriptPrepareForRun()'s refusals, for scripts that declared flags (EVAL without a shebang skips them). */
+export function refuseRun(server: Server, caller: Client, flags: ScriptFlags, ro: boolean): void {
+  if (flags.compat || flags.noWrites) return;
+  if (server.isReadOnlyReplica() && !caller.isMaster) fail('READONLY Can not run script with write flag on readonly replica');
+  if (!caller.isMaster) {
+    if (server.persistence.diskError !== null) fail("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.");
+    if (server.aof.diskError !== null) fail(`MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${server.aof.diskError.replace(/^.*AOF error: /, '')}`);
+  }
+  if (ro) fail('ERR Can not execute a script with write flag using *_ro command.');
+}
+
+/** Hand a finished timed-out script's reply to its waiting caller. */
+export function replyLater(server: Server, caller: Client): (reply: Reply) => void {
+  return (reply) => server.unblock(caller, reply);
+}
+
+// EVAL script numkeys [key ...] [arg ...]   (and EVALSHA, EVAL_RO, EVALSHA_RO)
+function evalGeneric(ctx: CommandContext, _args: ArgCursor, evalsha: boolean, ro: boolean): Reply | Deferred {
+  const { server, client, argv } = ctx;
+  // the script's own commands are what replicas and the AOF get
+  ctx.rewrite = null;
+  // fed before running, so the script's commands show after it
+  feedMonitorsFirst(server, client, argv);
+  if (evalsha && argv[1].length !== 40) fail(ERR_NOSCRIPT);
+  const nkeys = numKeys(argv);
+  const sha = evalsha ? argv[1].toLowerCase() : sha1hex(argv[1]);
+  let script = scriptCache(server).get(sha);
+  if (!script) {
+    if (evalsha) fail(ERR_NOSCRIPT);
+    const created = createScript(server, argv[1]);
+    if ('error' in created) fail(created.error.startsWith('ERR ') ? created.error : `ERR ${created.error}`);
+    script = scriptCache(server).get(sha)!;
+  }
+  refuseRun(server, client, script.flags, ro);
+  pushScript(server, sha);
+  const keys = argv.slice(3, 3 + nkeys);
+  const args = argv.slice(3 + nkeys);
+  const reply = environment(server, 'eval').execute(client, argv, sha, script.flags, ro, keys, args, replyLater(server, client));
+  return reply === BLOCKED ? BLOCKED : reply;
+}
+
+// SCRIPT DEBUG YES|SYNC|NO
+function scriptDebugCommand({ argv }: CommandContext): Reply {
+  const mode = argv[2].toLowerCase();
+  if (mode === 'no') return OK;
+  if (mode === 'yes' || mode === 'sync') fail('ERR SCRIPT DEBUG is not supported: toyredis has no Lua debugger');
+  return fail('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+}
+
+// SCRIPT EXISTS sha1 [sha1 ...]
+function scriptExistsCommand({ server, argv }: CommandContext): Reply {
+  const cache = scriptCache(server);
+  return array(argv.slice(2).map((sha) => int(cache.has(sha) ? 1 : 0)));
+}
+
+// SCRIPT FLUSH [ASYNC|SYNC]
+function scriptFlushCommand({ server, argv }: CommandContext): Reply {
+  if (argv.length > 3 || (argv.length === 3 && !['sync', 'async'].includes(argv[2].toLowerCase()))) {
+    fail('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  }
+  flushScripts(server);
+  return OK;
+}
+
+// SCRIPT KILL
+function scriptKillCommand({ server }: CommandContext): Reply {
+  const refused = killScript(server, true);
+  if (refused) fail(refused);
+  return OK;
+}
+
+// SCRIPT LOAD script
+function scriptLoadCommand({ server, argv }: CommandContext): Reply {
+  const created = createScript(server, argv[2]);
+  if ('error' in created) fail(created.error.startsWith('ERR ') ? created.error : `ERR ${created.error}`);
+  return bulk((created as { sha: string }).sha);
+}
+
+// SCRIPT HELP
+function scriptHelpCommand({ argv }: CommandContext): Reply {
+  if (argv.length !== 2) subcommandSyntaxError(argv);
+  return helpReply(argv[0], [
+    'DEBUG (YES|SYNC|NO)',
+    '    Set the debug mode for subsequent scripts executed.',
+    'EXISTS <sha1> [<sha1> ...]',
+    '    Return information about the existence of the scripts in the script cache.',
+    'FLUSH [ASYNC|SYNC]',
+    '    Flush the Lua scripts cache. Very dangerous on replicas.',
+    '    When called without the optional mode argument, the behavior is determined by the',
+    '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+    '    * ASYNC: Asynchronously flush the scripts cache.',
+    '    * SYNC: Synchronously flush the scripts cache.',
+    'KILL',
+    '    Kill the currently executing Lua script.',
+    'LOAD <script>',
+    '    Load a script into the scripts cache without executing it.',
+  ]);
+}
