@@ -214,22 +214,21 @@ export class ScriptEnvironment {
     lua.getfield(L, -1, 'unpack');
     lua.setglobal(L, 'unpack');
     lua.pop(L, 1);
-    lua.getglobal(L, 'load');
-    lua.setglobal(L, 'loadstring');
     // `load` takes strings only in Redis's sandbox: a binary chunk ("\27Lua") is refused, as 5.1 loadstring with
     // bytecode verification off would fail; string.dump output then loads as nil
-    lua.pushfunction(L, (L2) => {
+    lua.getglobal(L, 'load');
+    lua.pushclosure(L, (L2) => {
       const chunk = lua.tostring(L2, 1);
       if (chunk !== null && chunk.startsWith('\x1bLua')) {
         lua.pushnil(L2);
         lua.pushstring(L2, 'binary chunks are not allowed');
         return 2;
       }
-      lua.getglobal(L2, 'loadstring');
+      lua.pushvalue(L2, lua.upvalueindex(1));
       lua.insert(L2, 1);
       lua.call(L2, lua.gettop(L2) - 1, -1);
       return lua.gettop(L2);
-    });
+    }, 1);
     lua.pushvalue(L, -1);
     lua.setglobal(L, 'loadstring');
     lua.setglobal(L, 'load');
@@ -1007,7 +1006,8 @@ export class ScriptEnvironment {
     let info = lua.where(L, 1);
     if (info && (info.what === 'C' || info.what === 'J')) info = lua.where(L, 2);
     if (lua.type(L, 1) !== 'table') {
-      const msg = lua.tolstring(L, 1);
+      // Lua 5.3 words type errors "attempt to index a nil value (field 'x')"; 5.1 said "attempt to index field 'x' (a nil value)"
+      const msg = lua.tolstring(L, 1).replace(/attempt to (\w+) a (\w+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
       lua.pop(L, 1);
       lua.settop(L, 0);
       lua.newtable(L);

@@ -81,7 +81,8 @@ export function createScript(server: Server, body: string): { sha: string } | { 
   // the shebang is skipped but its line feed kept, so line numbers stay the user's
   const status = lua.load(L, body.slice(parsed.shebangLength), '@user_script');
   if (status !== 0) {
-    const msg = lua.tostring(L, -1) ?? '';
+    // Lua 5.1 quotes the end of input: near '<eof>'
+    const msg = (lua.tostring(L, -1) ?? '').replace(/near <eof>$/, "near '<eof>'");
     lua.pop(L, 1);
     return { error: `ERR Error compiling script (new function): ${msg}` };
   }

@@ -142,7 +142,8 @@ export function createLibrary(server: Server, code: string, replace: boolean, st
     for (const f of library.functions.values()) lua.unref(L, f.ref);
   };
   if (lua.load(L, md.body, '@user_function') !== 0) {
-    const msg = lua.tostring(L, -1) ?? '';
+    // Lua 5.1 quotes the end of input: near '<eof>'
+    const msg = (lua.tostring(L, -1) ?? '').replace(/near <eof>$/, "near '<eof>'");
     lua.pop(L, 1);
     return { error: `Error compiling function: ${msg}` };
   }
