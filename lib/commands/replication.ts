@@ -3,7 +3,7 @@ import { ERR_NOT_INTEGER, ERR_NOT_POSITIVE, ERR_SYNTAX, ERR_TIMEOUT_NEGATIVE, ER
 import { array, bulk, int, OK, simple, type Reply } from '../protocol/reply';
 import { parseIntegerNumber } from '../store/numbers';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
-import type { ArgCursor } from './args';
+import { longArg, type ArgCursor } from './args';
 import { str, integer, tok, oneof, block } from './docs';
 
 export const replicationCommands: readonly CommandSpec[] = [
@@ -30,7 +30,7 @@ function replconfCommand({ client, server }: CommandContext, args: ArgCursor): R
     const value = args.next();
     switch (option) {
       case 'listening-port':
-        client.replconf.listeningPort = intArg(value);
+        client.replconf.listeningPort = longArg(value);
         break;
       case 'ip-address':
         if (value.length >= 46) fail(`ERR REPLCONF ip-address provided by replica instance is too long: ${value.length} bytes`);
@@ -49,7 +49,7 @@ function replconfCommand({ client, server }: CommandContext, args: ArgCursor): R
       case 'getack':
         return NO_REPLY; // a master asks its replicas; ours is answered on the replica side of the link
       case 'rdb-only': {
-        const v = intArg(value);
+        const v = longArg(value);
         if (v !== 0 && v !== 1) fail(ERR_NOT_POSITIVE);
         break;
       }
@@ -60,12 +60,6 @@ function replconfCommand({ client, server }: CommandContext, args: ArgCursor): R
     }
   }
   return OK;
-}
-
-function intArg(text: string): number {
-  const v = parseIntegerNumber(text);
-  if (v === null) fail(ERR_NOT_INTEGER);
-  return v!;
 }
 
 // PSYNC replicationid offset / SYNC

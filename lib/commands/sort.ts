@@ -3,16 +3,15 @@
  * by themselves or by other keys' values (BY pattern, `*->field` for a hash field), cut by LIMIT, mapped through
  * GET patterns, and returned or STOREd as a list. Comparisons are the C locale's, as Redis runs by default.
  */
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
+import { ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, bulk, int, NIL, type Reply } from '../protocol/reply';
 import type { HashValue } from '../store/hash';
 import type { Db } from '../store/keyspace';
 import { List } from '../store/list';
-import { parseInteger } from '../store/numbers';
 import { pqsort } from '../store/pqsort';
 import { SetValue } from '../store/set';
 import { ZsetValue, type ZNode } from '../store/zset';
-import { cText, type ArgCursor } from './args';
+import { cText, longArg, type ArgCursor } from './args';
 import { Arg, block, integer, key, oneof, tok } from './docs';
 import { keyAt, sortKeys, sortRoKeys, UNKNOWN } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
@@ -63,8 +62,8 @@ function parseOptions(argv: readonly string[], readonly: boolean): SortOptions {
     else if (opt === 'desc') o.desc = true;
     else if (opt === 'alpha') o.alpha = true;
     else if (opt === 'limit' && left >= 2) {
-      o.limitStart = longArgument(argv[++j]);
-      o.limitCount = longArgument(argv[++j]);
+      o.limitStart = longArg(argv[++j]);
+      o.limitCount = longArg(argv[++j]);
     } else if (opt === 'store' && left >= 1 && !readonly) {
       o.store = argv[++j];
     } else if (opt === 'by' && left >= 1) {
@@ -78,12 +77,6 @@ function parseOptions(argv: readonly string[], readonly: boolean): SortOptions {
     }
   }
   return o;
-}
-
-function longArgument(text: string): number {
-  const v = parseInteger(text);
-  if (v === null) fail(ERR_NOT_INTEGER);
-  return Number(v);
 }
 
 /**
