@@ -2,12 +2,12 @@
  * Keyspace commands, whatever the type: existence, deletion, renaming, moving and copying keys, iterating them
  * (KEYS, SCAN, RANDOMKEY), their TTLs and OBJECT introspection. Mirrors db.c, expire.c and object.c.
  */
-import { ERR_DB_INDEX, ERR_INVALID_EXPIRE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SAME_OBJECT, ERR_SYNTAX, fail } from '../protocol/errors';
+import { ERR_INVALID_EXPIRE, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SAME_OBJECT, ERR_SYNTAX, fail } from '../protocol/errors';
 import {
   array, bulk, int, MINUS_ONE, MINUS_TWO, NIL, OK, ONE, simple, ZERO, type Reply,
 } from '../protocol/reply';
 import { compileGlob } from '../store/glob';
-import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
+import { NO_EXPIRY, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
 import { typeName, type Value } from '../store/types';
 import { cText, keyword, type ArgCursor } from './args';

@@ -3,7 +3,8 @@
  * pending entries, claims, XINFO, XSETID, with 7.0's replies, errors and propagation (auto IDs and approximate
  * trims sent as explicit values, group reads as XCLAIM / XGROUP). The value lives in lib/store/stream.ts.
  */
-import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_INTEGER, ERR_WRONGTYPE, errWrongArity, fail } from '../protocol/errors';
+import { cText, keyword } from './args';
 import { array, bulk, EMPTY_ARRAY, error, int, map, NIL, NIL_ARRAY, OK, ONE, ZERO, type Reply } from '../protocol/reply';
 import type { Db } from '../store/keyspace';
 import { INT64_MAX, parseInteger } from '../store/numbers';
@@ -139,17 +140,6 @@ const ERR_START_ID = 'ERR invalid start ID for the interval';
 const ERR_END_ID = 'ERR invalid end ID for the interval';
 
 // ---- arguments ----
-
-/** A C string: the argument up to its first NUL byte (what strcmp, strcasecmp and %s see). */
-function cText(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
-}
-
-/** An option keyword as strcasecmp() compares it: ASCII case folded only, and a NUL byte ends it. */
-function keyword(arg: string): string {
-  return cText(arg).replace(/[a-z]+/g, (m) => m.toUpperCase());
-}
 
 /** getLongLongFromObjectOrReply(): a whole int64, or `message` (default: not an integer). */
 function llArg(text: string, message = ERR_NOT_INTEGER): bigint {
@@ -617,9 +607,9 @@ function xreadKeys(argv: readonly string[]): KeyRef[] {
 /** getTimeoutFromObjectOrReply() in milliseconds: a whole int64, not negative; the deadline, 0 for forever. */
 function msTimeoutArg(ctx: CommandContext, text: string): number {
   const v = parseInteger(text);
-  if (v === null) fail('ERR timeout is not an integer or out of range');
+  if (v === null) fail(ERR_TIMEOUT_NOT_INTEGER);
   const ms = BigInt(v!);
-  if (ms < 0n) fail('ERR timeout is negative');
+  if (ms < 0n) fail(ERR_TIMEOUT_NEGATIVE);
   if (ms === 0n) return 0;
   const deadline = ms + BigInt(ctx.server.clock.now());
   return deadline > INT64_MAX ? 0 : Number(deadline); // past int64 Redis's timeout table never reaches it
