@@ -129,21 +129,6 @@ test('SHUTDOWN: option errors, not inside MULTI, NOSAVE shuts down without a rep
   assert.ok(refused, 'still listening after SHUTDOWN');
 });
 
-test('FUNCTION FLUSH and LIST: no library is ever loaded', async () => {
-  await runRows(conn, [
-    [['FUNCTION', 'FLUSH'], OK],
-    [['FUNCTION', 'FLUSH', 'ASYNC'], OK],
-    [['FUNCTION', 'FLUSH', 'sync'], OK],
-    [['FUNCTION', 'FLUSH', 'LATER'], err('ERR FUNCTION FLUSH only supports SYNC|ASYNC option')],
-    [['FUNCTION', 'FLUSH', 'SYNC', 'x'], err("ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.")],
-    [['FUNCTION', 'LIST'], '*0\r\n'],
-    [['FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'x*'], '*0\r\n'],
-    [['FUNCTION', 'LIST', 'LIBRARYNAME'], err('ERR library name argument was not given')],
-    [['FUNCTION', 'LIST', 'WITHCODE', 'WITHCODE'], err('ERR Unknown argument WITHCODE')],
-    [['FUNCTION', 'LOAD', 'x'], err("ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.")],
-  ]);
-});
-
 test('MEMORY USAGE: an estimate that grows with the data, nil for a missing key', async () => {
   await runRows(conn, [
     [['SET', 'small', 'x'], OK],
