@@ -22,6 +22,12 @@ export interface LoadOptions {
   now?: number;
   /** Check the CRC64 at EOF (rdbchecksum yes; default true). */
   verifyChecksum?: boolean;
+  /**
+   * Install the file's function libraries in place of the server's (rdbFunctionLoad into a cleared library
+   * context); returns an error text, which fails the load. Called before the keys are swapped in, so a library
+   * that does not compile leaves the old dataset and libraries untouched. Without it libraries are skipped.
+   */
+  functions?: (sources: string[]) => string | null;
 }
 
 export interface LoadStats {
@@ -34,7 +40,7 @@ export interface LoadStats {
   skipped: Partial<Record<Parsed['type'], number>>;
   /** Aux fields by name (redis-ver, ctime, repl-id, ...). */
   aux: Record<string, string>;
-  /** Function library sources, not loaded (toyredis has no functions yet). */
+  /** Function library sources (`#!lua name=...`), in file order. */
   functions: string[];
   durationMs: number;
 }
@@ -192,6 +198,8 @@ export class RdbLoader {
     this.reader.end();
     this.ended = true;
     this.stats.version = this.reader.version;
+    const installed = this.opts.functions?.(this.stats.functions) ?? null;
+    if (installed !== null) throw new RdbError(`Failed loading library, ${installed}`, this.reader.consumed);
     for (let i = 0; i < this.target.dbs.length; i++) {
       const live = this.target.dbs[i], loaded = this.staging.dbs[i];
       if (live.size || loaded.size) this.target.hooks.flushed(live);
@@ -269,7 +277,7 @@ export class RdbLoader {
     for (const [type, n] of Object.entries(s.skipped) as [keyof LoadStats['skipped'], number][]) {
       log.warning(`Skipping ${n} keys of type ${type}: toyredis does not hold ${PLURAL[type]} yet`);
     }
-    if (s.functions.length) log.warning(`Skipping ${s.functions.length} function libraries: toyredis does not hold functions yet`);
+    if (s.functions.length && !this.opts.functions) log.warning(`Skipping ${s.functions.length} function libraries: this load does not install them`);
     const empty = s.emptySkipped ? `, empty keys skipped: ${s.emptySkipped}` : '';
     log.notice(`Done loading RDB, keys loaded: ${s.keysLoaded}, keys expired: ${s.expiredDropped}${empty}.`);
   }

@@ -238,32 +238,41 @@ export function flushFunctions(server: Server): void {
 export function restoreLibraries(server: Server, sources: readonly string[], policy: 'flush' | 'append' | 'replace'): string | null {
   const current = functionsOf(server);
   const incoming: FunctionsState = { libraries: new Map(), functions: new Map() };
+  const refused = (text: string): string => {
+    for (const lib of [...incoming.libraries.values()]) {
+      const env = environment(server, 'function');
+      unlinkLibrary(incoming, lib, (r) => env.lua.unref(env.L, r));
+    }
+    return text;
+  };
   for (const code of sources) {
     const r = createLibrary(server, code, false, incoming);
-    if ('error' in r) return r.error;
+    if ('error' in r) return refused(r.error);
   }
-  if (policy === 'flush') {
-    const env = environment(server, 'function');
-    for (const lib of current.libraries.values()) unlinkLibrary(current, lib, (r) => env.lua.unref(env.L, r));
-  } else {
+  if (policy !== 'flush') {
     for (const lib of incoming.libraries.values()) {
-      const old = current.libraries.get(lib.name);
-      if (old && policy === 'append') return `Library ${lib.name} already exists`;
+      if (policy === 'append' && current.libraries.has(lib.name)) return refused(`Library ${lib.name} already exists`);
     }
     for (const lib of incoming.libraries.values()) {
       for (const f of lib.functions.values()) {
         const existing = current.functions.get(f.name);
-        if (existing && !(policy === 'replace' && incoming.libraries.has(existing.library.name))) return `Function ${f.name} already exists`;
+        if (existing && !(policy === 'replace' && incoming.libraries.has(existing.library.name))) return refused(`Function ${f.name} already exists`);
       }
     }
+  }
+  // the environment is only touched when there is something to release: an RDB without functions loads no VM
+  for (const lib of [...current.libraries.values()]) {
+    if (policy !== 'flush' && !incoming.libraries.has(lib.name)) continue;
     const env = environment(server, 'function');
-    for (const lib of incoming.libraries.values()) {
-      const old = current.libraries.get(lib.name);
-      if (old) unlinkLibrary(current, old, (r) => env.lua.unref(env.L, r));
-    }
+    unlinkLibrary(current, lib, (r) => env.lua.unref(env.L, r));
   }
   for (const lib of incoming.libraries.values()) linkLibrary(current, lib);
   return null;
+}
+
+/** The libraries of an RDB file (a dump file, an AOF base, a master's snapshot) in place of the current ones. */
+export function installRdbLibraries(server: Server): (sources: string[]) => string | null {
+  return (sources) => restoreLibraries(server, sources, 'flush');
 }
 
 /** Push a function's callback onto the function environment's stack. */

@@ -18,6 +18,7 @@ import { encodeCommand, formatDouble } from '../protocol/reply';
 import { splitInlineArgs } from '../protocol/resp';
 import { RdbError } from '../rdb/errors';
 import { RdbLoader } from '../rdb/load';
+import { installRdbLibraries, librarySources } from '../scripting/functions';
 import type { Keyspace } from '../store/keyspace';
 import { NO_EXPIRY } from '../store/keyspace';
 import { Snapshot, type SnapshotRecord } from '../store/snapshot';
@@ -234,8 +235,11 @@ function rewriteRecord(r: SnapshotRecord): Buffer[] {
   return out;
 }
 
-/** The dataset as commands (SELECT, then SET and PEXPIREAT per key), from the instant of this call. */
-function commandChunks(ks: Keyspace, timestamp: number | null): Generator<Buffer, void, undefined> {
+/**
+ * The dataset as commands, from the instant of this call: FUNCTION LOAD per library (rewriteFunctions), then per
+ * db a SELECT and SET/PEXPIREAT and the like per key.
+ */
+function commandChunks(ks: Keyspace, functions: readonly string[], timestamp: number | null): Generator<Buffer, void, undefined> {
   const snapshot = new Snapshot(ks); // now, not when the first chunk is pulled
   return (function* () {
     try {
@@ -246,6 +250,7 @@ function commandChunks(ks: Keyspace, timestamp: number | null): Generator<Buffer
         size += b.length;
       };
       if (timestamp !== null) add(Buffer.from(`#TS:${timestamp}\r\n`));
+      for (const code of functions) add(encodeCommand(['FUNCTION', 'LOAD', code]));
       for (const db of ks.dbs) {
         if (snapshot.counts(db).keys === 0) continue;
         add(encodeCommand(['SELECT', String(db.id)]));
@@ -501,6 +506,7 @@ export class Aof {
       dropExpired: false, // keys in an AOF base expire later, as Redis loads an AOF preamble
       log: this.server.log,
       verifyChecksum: this.server.config.getBool('rdbchecksum'),
+      functions: installRdbLibraries(this.server),
     });
     for (let off = 0; off < buf.length && !loader.done; off += 256 * 1024) loader.feed(buf.subarray(off, off + 256 * 1024));
     this.server.persistence.noteLoaded(loader.end());
@@ -872,7 +878,7 @@ export class Aof {
   private baseChunks(): Generator<Buffer, void, undefined> {
     const config = this.server.config;
     if (config.getBool('aof-use-rdb-preamble')) return this.server.persistence.rdbChunks({ aofBase: true });
-    return commandChunks(this.server.keyspace, config.getBool('aof-timestamp-enabled') ? this.nowSec : null);
+    return commandChunks(this.server.keyspace, librarySources(this.server), config.getBool('aof-timestamp-enabled') ? this.nowSec : null);
   }
 
   /** rewriteAppendOnlyFile(): a base file written now, through temp-rewriteaof-<pid>.aof in `dir`. */

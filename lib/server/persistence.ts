@@ -10,6 +10,7 @@ import path from 'node:path';
 import { RdbLoader, type LoadStats } from '../rdb/load';
 import { RdbError } from '../rdb/errors';
 import { writeRdb, type WriteOptions } from '../rdb/write';
+import { installRdbLibraries, librarySources } from '../scripting/functions';
 import { extendInfoSection } from './info';
 import type { Server } from './server';
 import { REDIS_VERSION } from './server';
@@ -219,6 +220,7 @@ export class Persistence {
       ctime: this.nowSec,
       compression: config.getBool('rdbcompression'),
       checksum: config.getBool('rdbchecksum'),
+      functions: librarySources(this.server),
       ...extra,
     };
   }
@@ -287,6 +289,7 @@ export class Persistence {
       dropExpired: isMaster,
       log: server.log,
       verifyChecksum: server.config.getBool('rdbchecksum'),
+      functions: installRdbLibraries(server),
     });
     for (;;) {
       const buf = Buffer.allocUnsafe(256 * 1024); // a fresh buffer each time: the reader may keep views of it

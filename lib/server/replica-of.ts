@@ -14,6 +14,7 @@ import { dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { encodeCommand } from '../protocol/reply';
 import { RdbLoader } from '../rdb/load';
+import { installRdbLibraries } from '../scripting/functions';
 import type { Server } from './server';
 
 export class ReplicaRole implements ReplicaSink {
@@ -99,8 +100,8 @@ export class ReplicaRole implements ReplicaSink {
 
   beginRdb(length: number | null): void {
     // The loader stages the new dataset and swaps it in only once complete; a replica keeps expired keys
-    // until its master's DEL arrives.
-    this.loader = new RdbLoader(this.server.keyspace, { dropExpired: false, log: this.server.log });
+    // until its master's DEL arrives. The master's libraries replace ours, as emptyData() clears them first.
+    this.loader = new RdbLoader(this.server.keyspace, { dropExpired: false, log: this.server.log, functions: installRdbLibraries(this.server) });
     this.server.loading = true;
     this.syncStartedAt = this.server.clock.now();
     this.syncTotalBytes = length ?? -1;

@@ -10,6 +10,7 @@ import { Backlog } from './backlog';
 import { NO_DB } from './propagation';
 import { encodeCommand, int, type Reply } from '../protocol/reply';
 import { writeRdb } from '../rdb/write';
+import { librarySources } from '../scripting/functions';
 import type { Client } from './client';
 import type { Server } from './server';
 
@@ -217,6 +218,7 @@ export class Replication {
     this.snapshots.set(client.id, writeRdb(this.server.keyspace, {
       repl: { streamDb: 0, replId: this.replid, offset },
       usedMem: process.memoryUsage().rss,
+      functions: librarySources(this.server),
     }));
     this.attach(client, 'full');
     log.notice(`Starting BGSAVE for SYNC with target: replicas sockets`);

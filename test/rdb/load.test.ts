@@ -75,7 +75,7 @@ test('every type lands in its db with its TTL; expired and empty keys are droppe
   const warnings = lines.filter((l) => l.startsWith('# '));
   assert.equal(warnings, [
     '# rdbLoadObject skipping empty key: empty',
-    '# Skipping 1 function libraries: toyredis does not hold functions yet',
+    '# Skipping 1 function libraries: this load does not install them',
   ]);
   assert.ok(lines.includes('* Loading RDB produced by version 7.0.15'));
   assert.ok(lines.includes('* Done loading RDB, keys loaded: 8, keys expired: 1, empty keys skipped: 1.'));
@@ -139,6 +139,26 @@ test('a file that fails half-way leaves the old dataset untouched', () => {
     assert.equal(dump(ks.dbs[0]), [['old', 'x', NOW + 5]], name);
     assert.is(ks.keyCount, 1, name);
   }
+});
+
+test('function libraries go to the functions option before the keys are swapped in; its error fails the load', () => {
+  const { ks, log, lines } = setup();
+  ks.dbs[0].set('old', 'kept', NO_EXPIRY);
+  const seen: string[][] = [];
+  assert.throws(() => loadRdb(ks, mixedFile, {
+    dropExpired: true, log,
+    functions: (sources) => {
+      seen.push(sources);
+      assert.ok(ks.dbs[0].peek('old'), 'the old keys are still there while libraries install');
+      return "Library 'lib' already exists";
+    },
+  }), (e: Error) => e instanceof RdbError && e.message === "Failed loading library, Library 'lib' already exists");
+  assert.equal(seen, [['#!lua name=lib\nredis.register_function("f", function() return 1 end)']]);
+  assert.equal(dump(ks.dbs[0]), [['old', 'kept', NO_EXPIRY]]);
+  const stats = loadRdb(ks, mixedFile, { dropExpired: true, log, functions: () => null });
+  assert.is(stats.keysLoaded, 8);
+  assert.not.ok(ks.dbs[0].peek('old'));
+  assert.not.ok(lines.some((l) => l.includes('Skipping 1 function')), 'no warning when the libraries are installed');
 });
 
 test('streaming: chunk by chunk gives the same keyspace as the whole buffer', () => {
