@@ -7,7 +7,7 @@ import { ERR_NOT_INTEGER, ERR_SYNTAX, fail } from '../protocol/errors';
 import { bulk, NIL, OK, type Reply } from '../protocol/reply';
 import { crc64 } from '../rdb/crc64';
 import { RdbError } from '../rdb/errors';
-import { build, isEmpty } from '../rdb/load';
+import { build, isEmpty, loadLimitsOf, type LoadLimits } from '../rdb/load';
 import * as op from '../rdb/opcodes';
 import { parseValue } from '../rdb/parse';
 import { encodeObject, type ObjectOptions } from '../rdb/write';
@@ -68,16 +68,16 @@ function verifyPayload(p: Buffer): boolean {
 /**
  * rdbLoadObjectType() + rdbLoadObject() over the payload (footer included, as Redis reads it): the value, or null
  * for what Redis calls "Bad data format" — an unknown type, a value that does not decode, a repeated member, an
- * empty collection.
+ * empty collection. The value is encoded as loading it under the server's `limits` leaves it.
  */
-function decodePayload(p: Buffer): Value | null {
+function decodePayload(p: Buffer, limits: LoadLimits): Value | null {
   const type = p[0];
   if (type > LAST_7_0_TYPE) return null;
   try {
     const { value } = parseValue(type, p.subarray(1));
     if (typeof value === 'string') return value;
     if (isEmpty(value)) return null;
-    return build(value) ?? fail(`ERR Bad data format: toyredis does not hold values of type ${value.type} yet`);
+    return build(value, type, limits) ?? fail(`ERR Bad data format: toyredis does not hold values of type ${value.type} yet`);
   } catch (e) {
     if (e instanceof RdbError) return null;
     throw e;
@@ -145,7 +145,7 @@ function restoreCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (ttl < 0n) fail('ERR Invalid TTL value, must be >= 0');
   const payload = Buffer.from(argv[3], 'latin1');
   if (!verifyPayload(payload)) fail('ERR DUMP payload version or checksum are wrong');
-  const value = decodePayload(payload) ?? fail('ERR Bad data format');
+  const value = decodePayload(payload, loadLimitsOf(server.config)) ?? fail('ERR Bad data format');
 
   const deleted = replace && db.delete(key);
   const now = BigInt(ks.now);

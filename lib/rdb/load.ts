@@ -7,12 +7,39 @@ import type { Logger } from '../server/log';
 import { Keyspace, NO_EXPIRY } from '../store/keyspace';
 import { DEFAULT_MAX_INTSET_ENTRIES, SetValue } from '../store/set';
 import type { Value } from '../store/types';
-import { DEFAULT_HASH_LIMITS, HashValue } from '../store/hash';
+import { DEFAULT_HASH_LIMITS, HashValue, type HashLimits } from '../store/hash';
 import { List } from '../store/list';
-import { DEFAULT_ZSET_LIMITS, ZsetValue } from '../store/zset';
+import { DEFAULT_ZSET_LIMITS, ZsetValue, type ZsetLimits } from '../store/zset';
 import { makeId, StreamValue, type Nack } from '../store/stream';
 import { RdbError } from './errors';
+import * as op from './opcodes';
 import { RdbReader, type RdbEntry, type RdbItem, type RdbStream, type RdbValue, type StreamId } from './parse';
+
+/**
+ * The encoding limits a loaded collection is judged against: the server's hash-max-listpack-*,
+ * zset-max-listpack-* and set-max-intset-entries at load time, as rdbLoadObject reads them.
+ */
+export interface LoadLimits {
+  hash: HashLimits;
+  zset: ZsetLimits;
+  maxIntsetEntries: number;
+}
+
+/** Redis's defaults, for a load with no server behind it. */
+export const DEFAULT_LOAD_LIMITS: LoadLimits = {
+  hash: DEFAULT_HASH_LIMITS,
+  zset: DEFAULT_ZSET_LIMITS,
+  maxIntsetEntries: DEFAULT_MAX_INTSET_ENTRIES,
+};
+
+/** The limits a server's configuration sets now (read at each load, so CONFIG SET counts). */
+export function loadLimitsOf(config: { getNumber(name: string): number }): LoadLimits {
+  return {
+    hash: { maxEntries: config.getNumber('hash-max-listpack-entries'), maxValue: config.getNumber('hash-max-listpack-value') },
+    zset: { maxEntries: config.getNumber('zset-max-listpack-entries'), maxValue: config.getNumber('zset-max-listpack-value') },
+    maxIntsetEntries: config.getNumber('set-max-intset-entries'),
+  };
+}
 
 export interface LoadOptions {
   /** Drop keys whose TTL has passed: a master loading its file does; a replica keeps them for its master's DEL. */
@@ -22,6 +49,8 @@ export interface LoadOptions {
   now?: number;
   /** Check the CRC64 at EOF (rdbchecksum yes; default true). */
   verifyChecksum?: boolean;
+  /** The server's encoding limits (default: Redis's defaults). */
+  limits?: LoadLimits;
   /**
    * Install the file's function libraries in place of the server's (rdbFunctionLoad into a cleared library
    * context); returns an error text, which fails the load. Called before the keys are swapped in, so a library
@@ -52,29 +81,34 @@ const PLURAL: Record<keyof LoadStats['skipped'], string> = {
 type Parsed = Exclude<RdbValue, string>;
 
 /**
- * How a parsed collection becomes a keyspace value: each type toyredis learns to hold adds its row here (and
- * its encoder in write.ts). A type with no row is counted and skipped.
+ * How a parsed collection becomes a keyspace value, encoded as rdbLoadObject leaves it under `limits`: each type
+ * toyredis learns to hold adds its row here (and its encoder in write.ts). `rdbType` is how the file stored it.
+ * A type with no row is counted and skipped.
  */
-const builders: { [T in Parsed['type']]?: (v: Extract<Parsed, { type: T }>) => Value } = {
-  set: (v) => buildSet(v.members),
-  hash: (v) => buildHash(v.fields),
+type Builder<T extends Parsed['type']> = (v: Extract<Parsed, { type: T }>, rdbType: number, limits: LoadLimits) => Value;
+const builders: { [T in Parsed['type']]?: Builder<T> } = {
+  set: (v, _rdbType, limits) => buildSet(v.members, limits.maxIntsetEntries),
+  hash: (v, rdbType, limits) => buildHash(v.fields, rdbType, limits.hash),
   list: (v) => List.from(v.items),
-  zset: (v) => buildZset(v.entries),
+  zset: (v, rdbType, limits) => buildZset(v.entries, rdbType, limits.zset),
   stream: (v) => buildStream(v),
 };
 
-/** The default stream-node-max-bytes and -entries: the loader does not see the config. */
-const DEFAULT_STREAM_NODES = { maxBytes: 4096, maxEntries: 100 };
-
 /**
- * A stream as loaded: its live entries in nodes cut as XADD would cut them (the parsed form drops the file's node
- * boundaries and tombstones), the counters and IDs the file stores, and the groups with PELs shared between a
- * group and the consumer that holds each entry.
+ * A stream as saved: each node rebuilt as the file holds it (master ID and fields, entries with their flags,
+ * tombstones included), so node sizes, XTRIM ~ and XINFO's radix-tree figures are those of the server that wrote
+ * it; the counters and IDs the file stores; the groups with PELs shared between a group and the consumer that
+ * holds each entry.
  */
 function buildStream(v: RdbStream): StreamValue {
   const s = new StreamValue();
   const id = (i: StreamId) => makeId(i.ms, i.seq);
-  for (const e of v.entries) s.append(id(e.id), e.fields.map(([f]) => f), e.fields.map(([, value]) => value), DEFAULT_STREAM_NODES);
+  for (const n of v.nodes) {
+    const node = s.addStoredNode(id(n.masterId), n.masterFields);
+    for (const e of n.entries) {
+      node.appendStored(id(e.id), e.fields.map(([f]) => f), e.fields.map(([, value]) => value), e.sameFields, e.deleted);
+    }
+  }
   s.length = v.length;
   s.lastId = id(v.lastId);
   s.firstId = id(v.firstId);
@@ -98,47 +132,55 @@ function buildStream(v: RdbStream): StreamValue {
   return s;
 }
 
+/** The RDB types holding a listpack (or a ziplist Redis turns into one) that Redis keeps as it is on load. */
+const PACKED_ZSETS: ReadonlySet<number> = new Set([op.RDB_TYPE_ZSET_ZIPLIST, op.RDB_TYPE_ZSET_LISTPACK]);
+const PACKED_HASHES: ReadonlySet<number> = new Set([op.RDB_TYPE_HASH_ZIPLIST, op.RDB_TYPE_HASH_LISTPACK]);
+
 /**
- * A sorted set encoded as Redis 7.0 would after loading it, against the default limits (the loader does not see
- * the config): a listpack when small enough. Redis keeps a listpack from the file even with members past
- * zset-max-listpack-value, which the parsed form no longer tells apart. A repeated member is corruption.
+ * A sorted set encoded as Redis 7.0 leaves it after loading. Stored as a skip list: a listpack when within both
+ * limits. Stored as a listpack (or ziplist): kept one unless it has more members than zset-max-listpack-entries,
+ * whatever their lengths (Redis skips that O(N) check). A repeated member is corruption.
  */
-function buildZset(entries: readonly (readonly [string, number])[]): ZsetValue {
+function buildZset(entries: readonly (readonly [string, number])[], rdbType: number, limits: ZsetLimits): ZsetValue {
   const z = ZsetValue.build(entries);
   if (z === null) throw new RdbError('Duplicate zset fields detected');
-  z.compactIfSmall(DEFAULT_ZSET_LIMITS);
+  z.compactIfSmall(PACKED_ZSETS.has(rdbType) ? { maxEntries: limits.maxEntries, maxValue: Infinity } : limits);
   return z;
 }
 
 /**
- * A set encoded as Redis 7.0 would after loading it (an intset while all integers and few enough, against the
- * default set-max-intset-entries: the loader does not see the config). A repeated member is corruption.
+ * A set encoded as Redis 7.0 leaves it after loading: an intset while all its members are integers and there are
+ * no more than set-max-intset-entries, else a hash table. A repeated member is corruption.
  */
-function buildSet(members: readonly string[]): SetValue {
+function buildSet(members: readonly string[], maxIntset: number): SetValue {
   const s = new SetValue();
   for (const m of members) {
-    if (!s.add(m, DEFAULT_MAX_INTSET_ENTRIES)) throw new RdbError('Duplicate set members detected');
+    if (!s.add(m, maxIntset)) throw new RdbError('Duplicate set members detected');
   }
   return s;
 }
 
 /**
- * A hash encoded as Redis 7.0 would after loading it, against the default limits (the loader does not see the
- * config). Redis keeps a listpack from the file even with values past hash-max-listpack-value, which the parsed
- * form no longer tells apart: such a hash is a hash table here. A repeated field is corruption.
+ * A hash encoded as Redis 7.0 leaves it after loading. Stored as a hash table (or a zipmap): a listpack while
+ * within both limits. Stored as a listpack (or ziplist): kept one unless it has more fields than
+ * hash-max-listpack-entries, whatever their lengths. A repeated field is corruption.
  */
-function buildHash(fields: readonly (readonly [string, string])[]): HashValue {
+function buildHash(fields: readonly (readonly [string, string])[], rdbType: number, limits: HashLimits): HashValue {
+  const kept = PACKED_HASHES.has(rdbType) ? { maxEntries: limits.maxEntries, maxValue: Infinity } : limits;
   const h = new HashValue();
   for (const [f, v] of fields) {
-    if (!h.set(f, v, DEFAULT_HASH_LIMITS)) throw new RdbError('Duplicate hash fields detected');
+    if (!h.set(f, v, kept)) throw new RdbError('Duplicate hash fields detected');
   }
   return h;
 }
 
-/** A parsed collection as the keyspace holds it (RESTORE builds with this too); undefined for a type not held yet. */
-export function build(v: Parsed): Value | undefined {
-  const make = builders[v.type] as ((v: Parsed) => Value) | undefined;
-  return make?.(v);
+/**
+ * A parsed collection as the keyspace holds it (RESTORE builds with this too), given the RDB type it was stored
+ * as and the limits to encode it under; undefined for a type not held yet.
+ */
+export function build(v: Parsed, rdbType: number, limits: LoadLimits = DEFAULT_LOAD_LIMITS): Value | undefined {
+  const make = builders[v.type] as Builder<Parsed['type']> | undefined;
+  return make?.(v as never, rdbType, limits);
 }
 
 export function isEmpty(v: Parsed): boolean {
@@ -161,6 +203,7 @@ export class RdbLoader {
   private readonly reader: RdbReader;
   private readonly staging: Keyspace;
   private readonly now: number;
+  private readonly limits: LoadLimits;
   private readonly started = performance.now();
   private ended = false;
   private readonly stats: LoadStats = {
@@ -175,6 +218,7 @@ export class RdbLoader {
     this.reader = new RdbReader({ verifyChecksum: opts.verifyChecksum });
     this.staging = new Keyspace(target.clock, target.dbs.length);
     this.now = opts.now ?? target.clock.now();
+    this.limits = opts.limits ?? DEFAULT_LOAD_LIMITS;
   }
 
   /** True once the whole file (EOF and checksum) has been read; end() may then swap it in. */
@@ -243,7 +287,7 @@ export class RdbLoader {
       // Redis skips empty collections too (old versions could write them, see rdbLoadRio)
       if (this.stats.emptySkipped++ < 10) this.opts.log?.warning(`rdbLoadObject skipping empty key: ${e.key}`);
       return;
-    } else if ((value = build(e.value)) === undefined) {
+    } else if ((value = build(e.value, e.rdbType, this.limits)) === undefined) {
       this.stats.skipped[e.value.type] = (this.stats.skipped[e.value.type] ?? 0) + 1;
       return;
     }

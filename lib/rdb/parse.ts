@@ -46,6 +46,20 @@ export interface StreamEntry {
   id: StreamId;
   fields: [field: string, value: string][];
 }
+/** An entry as its node's listpack holds it: a tombstone too, and whether it shares the master entry's fields. */
+export interface StreamNodeEntry extends StreamEntry {
+  deleted: boolean;
+  sameFields: boolean; // STREAM_ITEM_FLAG_SAMEFIELDS: stored as values only, the names being the master's
+}
+/**
+ * One listpack node of the radix tree, as saved: its key (the master ID the entries' IDs are deltas from), the
+ * master entry's field names, and its entries in ID order, tombstones included.
+ */
+export interface StreamNode {
+  masterId: StreamId;
+  masterFields: string[];
+  entries: StreamNodeEntry[];
+}
 export interface StreamPendingEntry {
   id: StreamId;
   deliveryTime: number; // unix ms of the last delivery
@@ -67,7 +81,7 @@ export interface StreamGroup {
 }
 export interface RdbStream {
   type: 'stream';
-  entries: StreamEntry[]; // live entries in ID order (tombstones dropped)
+  nodes: StreamNode[]; // in key order, as Redis walks its radix tree to save them
   length: number;
   lastId: StreamId;
   firstId: StreamId;
@@ -519,14 +533,22 @@ function compareIds(a: StreamId, b: StreamId): number {
   return a.ms !== b.ms ? (a.ms < b.ms ? -1 : 1) : a.seq !== b.seq ? (a.seq < b.seq ? -1 : 1) : 0;
 }
 
+/** The live entries of a parsed stream in ID order (what XRANGE - + would list). */
+export function streamEntries(s: RdbStream): StreamEntry[] {
+  const out: StreamEntry[] = [];
+  for (const node of s.nodes) for (const e of node.entries) if (!e.deleted) out.push({ id: e.id, fields: e.fields });
+  return out;
+}
+
 /**
  * One radix-tree node: the master ID (16 bytes, big-endian) and its listpack. The listpack starts with the
  * master entry `count, deleted, nfields, field..., 0`; each entry is `flags, ms-delta, seq-delta`, then either
  * `nfields, field, value...` or, with SAMEFIELDS, just the master fields' values, then its own element count.
+ * The counters must agree with the entries' DELETED flags: the node is rebuilt from the entries.
  */
-function decodeStreamNode(key: Buffer, lp: Buffer, out: StreamEntry[]): void {
+function decodeStreamNode(key: Buffer, lp: Buffer): StreamNode {
   if (key.length !== 16) throw new RdbError('Stream node key entry is not the size of a stream ID');
-  const master = idOf(key);
+  const masterId = idOf(key);
   const e = decodeListpack(lp, 'Stream listpack');
   if (e.length === 0) throw new RdbError('Empty listpack inside stream');
   const bad = () => new RdbError('Stream listpack integrity check failed.');
@@ -544,20 +566,32 @@ function decodeStreamNode(key: Buffer, lp: Buffer, out: StreamEntry[]): void {
   const masterFields: string[] = [];
   for (let k = 0; k < nMaster; k++) masterFields.push(str());
   if (int() !== 0n) throw bad();
+  const entries: StreamNodeEntry[] = [];
+  let tombstones = 0n;
   for (let k = 0n, total = count + deleted; k < total; k++) {
     const flags = Number(int());
-    const id = { ms: BigInt.asUintN(64, master.ms + int()), seq: BigInt.asUintN(64, master.seq + int()) };
+    const id = { ms: BigInt.asUintN(64, masterId.ms + int()), seq: BigInt.asUintN(64, masterId.seq + int()) };
     const fields: [string, string][] = [];
-    if (flags & op.STREAM_ITEM_FLAG_SAMEFIELDS) {
+    const sameFields = (flags & op.STREAM_ITEM_FLAG_SAMEFIELDS) !== 0;
+    if (sameFields) {
       for (const f of masterFields) fields.push([f, str()]);
     } else {
       const n = Number(int());
       for (let j = 0; j < n; j++) fields.push([str(), str()]);
     }
     int(); // lp-count, only used to walk backwards
-    if (!(flags & op.STREAM_ITEM_FLAG_DELETED)) out.push({ id, fields });
+    const isTombstone = (flags & op.STREAM_ITEM_FLAG_DELETED) !== 0;
+    if (isTombstone) tombstones++;
+    entries.push({ id, fields, deleted: isTombstone, sameFields });
   }
-  if (p !== e.length) throw bad();
+  if (p !== e.length || tombstones !== deleted || entries.length === 0) throw bad();
+  return { masterId, masterFields, entries };
+}
+
+/** streamGetEdgeID(first, skip tombstones): the first live entry's ID, null when there is none. */
+function firstLiveId(nodes: readonly StreamNode[]): StreamId | null {
+  for (const node of nodes) for (const e of node.entries) if (!e.deleted) return e.id;
+  return null;
 }
 
 /** streamEstimateDistanceFromFirstEverEntry: what an RDB before v2 streams implies for a group's entries_read. */
@@ -581,23 +615,36 @@ const pelEntry: ByteParser<StreamPendingEntry> = seq(rawId, int64le, length).map
 }));
 
 function* streamOf(type: number): Program<RdbStream> {
-  const entries: StreamEntry[] = [];
-  yield* repeat(yield length, seq(rdbBlob, rdbBlob), ([key, lp]) =>
-    decodeStreamNode(key, lp, entries),
-  );
+  const nodes: StreamNode[] = [];
+  const keys = new Set<string>();
+  yield* repeat(yield length, seq(rdbBlob, rdbBlob), ([key, lp]) => {
+    const node = decodeStreamNode(key, lp);
+    const k = idKey(node.masterId);
+    if (keys.has(k)) throw new RdbError('Listpack re-added with existing key');
+    keys.add(k);
+    nodes.push(node);
+  });
+  // A radix tree walks its keys in order; a file's nodes come that way from Redis, but any order loads.
+  for (let i = 1; i < nodes.length; i++) {
+    if (compareIds(nodes[i - 1].masterId, nodes[i].masterId) > 0) {
+      nodes.sort((a, b) => compareIds(a.masterId, b.masterId));
+      break;
+    }
+  }
   const streamLength: number = yield length;
   const lastId: StreamId = yield idAsLengths;
-  const s: RdbStream = { type: 'stream', entries, length: streamLength, lastId, firstId: ZERO_ID, maxDeletedId: ZERO_ID, entriesAdded: 0, groups: [] };
+  const s: RdbStream = { type: 'stream', nodes, length: streamLength, lastId, firstId: ZERO_ID, maxDeletedId: ZERO_ID, entriesAdded: 0, groups: [] };
   if (type === op.RDB_TYPE_STREAM_LISTPACKS) {
     // Before v2 streams these were not stored; derive them as Redis does on load.
     s.entriesAdded = s.length;
-    s.firstId = entries.length ? entries[0].id : { ms: MAX_U64, seq: MAX_U64 };
+    const first = firstLiveId(nodes);
+    s.firstId = first ?? { ms: MAX_U64, seq: MAX_U64 };
   } else {
     s.firstId = yield idAsLengths;
     s.maxDeletedId = yield idAsLengths;
     s.entriesAdded = Number(yield length64);
   }
-  if (s.length && !entries.length) throw new RdbError('Stream length inconsistent with rax entries');
+  if (s.length && !nodes.length) throw new RdbError('Stream length inconsistent with rax entries');
   const groupCount: number = yield length;
   for (let g = 0; g < groupCount; g++) {
     const name: string = yield rdbString;

@@ -17,7 +17,7 @@ import { ReplyError } from '../protocol/errors';
 import { encodeCommand, formatDouble } from '../protocol/reply';
 import { splitInlineArgs } from '../protocol/resp';
 import { RdbError } from '../rdb/errors';
-import { RdbLoader } from '../rdb/load';
+import { loadLimitsOf, RdbLoader } from '../rdb/load';
 import { installRdbLibraries, librarySources } from '../scripting/functions';
 import type { Keyspace } from '../store/keyspace';
 import { NO_EXPIRY } from '../store/keyspace';
@@ -507,6 +507,7 @@ export class Aof {
       log: this.server.log,
       verifyChecksum: this.server.config.getBool('rdbchecksum'),
       functions: installRdbLibraries(this.server),
+      limits: loadLimitsOf(this.server.config),
     });
     for (let off = 0; off < buf.length && !loader.done; off += 256 * 1024) loader.feed(buf.subarray(off, off + 256 * 1024));
     this.server.persistence.noteLoaded(loader.end());

@@ -7,7 +7,7 @@ import {
   closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, writev,
 } from 'node:fs';
 import path from 'node:path';
-import { RdbLoader, type LoadStats } from '../rdb/load';
+import { loadLimitsOf, RdbLoader, type LoadStats } from '../rdb/load';
 import { RdbError } from '../rdb/errors';
 import { writeRdb, type WriteOptions } from '../rdb/write';
 import { installRdbLibraries, librarySources } from '../scripting/functions';
@@ -290,6 +290,7 @@ export class Persistence {
       log: server.log,
       verifyChecksum: server.config.getBool('rdbchecksum'),
       functions: installRdbLibraries(server),
+      limits: loadLimitsOf(server.config),
     });
     for (;;) {
       const buf = Buffer.allocUnsafe(256 * 1024); // a fresh buffer each time: the reader may keep views of it

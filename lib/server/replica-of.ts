@@ -13,7 +13,7 @@ import { Client } from './client';
 import { dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { encodeCommand } from '../protocol/reply';
-import { RdbLoader } from '../rdb/load';
+import { loadLimitsOf, RdbLoader } from '../rdb/load';
 import { installRdbLibraries } from '../scripting/functions';
 import type { Server } from './server';
 
@@ -101,7 +101,12 @@ export class ReplicaRole implements ReplicaSink {
   beginRdb(length: number | null): void {
     // The loader stages the new dataset and swaps it in only once complete; a replica keeps expired keys
     // until its master's DEL arrives. The master's libraries replace ours, as emptyData() clears them first.
-    this.loader = new RdbLoader(this.server.keyspace, { dropExpired: false, log: this.server.log, functions: installRdbLibraries(this.server) });
+    this.loader = new RdbLoader(this.server.keyspace, {
+      dropExpired: false,
+      log: this.server.log,
+      functions: installRdbLibraries(this.server),
+      limits: loadLimitsOf(this.server.config),
+    });
     this.server.loading = true;
     this.syncStartedAt = this.server.clock.now();
     this.syncTotalBytes = length ?? -1;

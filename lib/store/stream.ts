@@ -283,7 +283,23 @@ export class StreamNode {
   /** Append an entry (its fields replaced by the master's when equal). */
   append(id: StreamId, fields: readonly string[], values: readonly string[]): StreamEntry {
     const same = fields === this.masterFields || sameStrings(fields, this.masterFields);
-    const entry: StreamEntry = { id, fields: same ? this.masterFields : fields, values, deleted: false };
+    return this.push({ id, fields: same ? this.masterFields : fields, values, deleted: false });
+  }
+
+  /**
+   * Append an entry as a saved listpack holds it: sharing the master's field names only when its SAMEFIELDS flag
+   * says so (names stored with the entry stay its own, equal or not), a tombstone when its DELETED flag is set.
+   */
+  appendStored(id: StreamId, fields: readonly string[], values: readonly string[], sameFields: boolean, deleted: boolean): StreamEntry {
+    const entry = this.push({ id, fields: sameFields ? this.masterFields : fields, values, deleted });
+    if (deleted) this.live--;
+    return entry;
+  }
+
+  /** Count the entry's listpack bytes (a tombstone takes as many as when it was live) and add it at the end, live. */
+  private push(entry: StreamEntry): StreamEntry {
+    const { id, fields, values } = entry;
+    const same = fields === this.masterFields;
     let size = 2 + intSize(delta(idMs(id), idMs(this.master))) + intSize(delta(idSeq(id), idSeq(this.master)));
     if (!same) {
       size += intSize(fields.length);
@@ -474,6 +490,17 @@ export class StreamValue implements Collection {
     this.entriesAdded++;
     this.lastId = id;
     if (this.length === 1) this.firstId = id;
+  }
+
+  /**
+   * A node as an RDB file holds it (rdbLoadObject inserts each listpack whole): keyed by its master ID, headed by
+   * the master entry's field names. The loader appends its entries with appendStored() and sets the stream's
+   * length, IDs and counters from the file, so nodes, tombstones and sizes are the saved stream's.
+   */
+  addStoredNode(master: StreamId, masterFields: readonly string[]): StreamNode {
+    const node = new StreamNode(master, masterFields);
+    this.nodes.set(master, node);
+    return node;
   }
 
   // ---- reading ----

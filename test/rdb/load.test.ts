@@ -9,10 +9,20 @@ import type { List } from '../../lib/store/list';
 import type { HashValue } from '../../lib/store/hash';
 import type { ZsetValue } from '../../lib/store/zset';
 import type { Value } from '../../lib/store/types';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { FakeClock } from '../helpers/clock';
+import { startInProcess } from '../helpers/inprocess';
+import { infoFields } from '../helpers/info';
+import { RawConnection } from '../helpers/raw';
+import { savedRdb, withRedisClient, type RedisClient } from '../helpers/real-rdb';
+import { ask } from '../helpers/resp';
+import { hasRedis, tempDir } from '../helpers/servers';
+import { until } from '../helpers/wait';
 import { cat, entry, f64le, i64le, intset, len, listpack, rdbFile, str } from './rdb-bytes';
 
 const test = suite('rdb/load');
+const withRedis = hasRedis ? test : test.skip;
 
 const NOW = 1_700_000_000_000;
 
@@ -197,6 +207,154 @@ test('a keyspace with fewer dbs refuses a SELECTDB beyond them', () => {
     /configured to handle more than 4 databases/);
   loadRdb(ks, rdbFile([cat([0xfe], len(3)), entry(0, 'a', str('1'))]), { dropExpired: true });
   assert.is(ks.dbs[3].peek('a')?.value, '1');
+});
+
+// ---- encodings after loading, under the server's limits, against real redis-server --------------------------
+
+/** Roomy limits for the server that writes the file: small collections stay listpacks and intsets. */
+const WRITER_LIMITS = [
+  '--hash-max-listpack-entries', '1000', '--hash-max-listpack-value', '1000',
+  '--zset-max-listpack-entries', '1000', '--zset-max-listpack-value', '1000', '--set-max-intset-entries', '2000',
+];
+/** Tight limits for the servers that load it. */
+const READER_LIMITS: [string, string][] = [
+  ['hash-max-listpack-entries', '6'], ['hash-max-listpack-value', '10'],
+  ['zset-max-listpack-entries', '6'], ['zset-max-listpack-value', '10'], ['set-max-intset-entries', '6'],
+];
+const readerArgs = READER_LIMITS.flatMap(([k, v]) => [`--${k}`, v]);
+
+const long = 'L'.repeat(50);
+const n = (count: number, f: (i: number) => string[]) => Array.from({ length: count }, (_, i) => f(i)).flat();
+/** Keys the writer builds, the encoding each has there, and the one Redis 7.0 gives it loading it under READER_LIMITS. */
+const ENCODED: [key: string, build: string[][], written: string, afterLoad: string][] = [
+  // Stored as a listpack: only the count is checked on load, so long values stay in the listpack.
+  ['h-long', [['HSET', 'h-long', 'a', long, 'b', '1', long, 'c']], 'listpack', 'listpack'],
+  ['h-many', [['HSET', 'h-many', ...n(10, (i) => [`f${i}`, 'v'])]], 'listpack', 'hashtable'],
+  // Stored as a hash table (written while the writer's entry limit was 0): both limits are checked.
+  ['h-plain-small', [['HSET', 'h-plain-small', 'a', '1', 'b', 'short']], 'hashtable', 'listpack'],
+  ['h-plain-long', [['HSET', 'h-plain-long', 'a', '1', 'b', 'elevenchars']], 'hashtable', 'hashtable'],
+  ['z-long', [['ZADD', 'z-long', '1', long, '2', 'b']], 'listpack', 'listpack'],
+  ['z-many', [['ZADD', 'z-many', ...n(10, (i) => [String(i), `m${i}`])]], 'listpack', 'skiplist'],
+  ['z-plain-small', [['ZADD', 'z-plain-small', '1', 'a', '2', 'b']], 'skiplist', 'listpack'],
+  ['z-plain-long', [['ZADD', 'z-plain-long', '1', 'a', '2', 'elevenchars']], 'skiplist', 'skiplist'],
+  ['s-ints', [['SADD', 's-ints', '1', '2', '3', '-4', '5']], 'intset', 'intset'],
+  ['s-many-ints', [['SADD', 's-many-ints', ...n(10, (i) => [String(i * 7)])]], 'intset', 'hashtable'],
+  // A hash-table set of integers (it once held a string): loaded back as an intset when few enough.
+  ['s-plain-ints', [['SADD', 's-plain-ints', '1', '2', 'x'], ['SREM', 's-plain-ints', 'x']], 'hashtable', 'intset'],
+  ['s-strings', [['SADD', 's-strings', 'a', 'b']], 'hashtable', 'hashtable'],
+];
+const PLAIN_WHILE_WRITING = new Set(['h-plain-small', 'h-plain-long', 'z-plain-small', 'z-plain-long']);
+
+/** Build every ENCODED key on the writer; the "plain" ones while its listpack entry limits are 0. */
+async function buildEncoded(cmd: RedisClient['cmd']): Promise<void> {
+  for (const [key, build] of ENCODED) {
+    const plain = PLAIN_WHILE_WRITING.has(key);
+    if (plain) await cmd('CONFIG', 'SET', 'hash-max-listpack-entries', '0', 'zset-max-listpack-entries', '0');
+    for (const argv of build) await cmd(...argv);
+    if (plain) await cmd('CONFIG', 'SET', 'hash-max-listpack-entries', '1000', 'zset-max-listpack-entries', '1000');
+  }
+  for (const [key, , written] of ENCODED) assert.is(await cmd('OBJECT', 'ENCODING', key), written, `${key} as written`);
+}
+
+async function encodingsOn(port: number): Promise<Record<string, string>> {
+  const c = await RawConnection.connect(port);
+  try {
+    const out: Record<string, string> = {};
+    for (const [key] of ENCODED) out[key] = await ask(c, 'OBJECT', 'ENCODING', key);
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+const expectedEncodings = () => Object.fromEntries(ENCODED.map(([key, , , enc]) => [key, enc]));
+
+withRedis('a file real Redis wrote under roomy limits loads with the encodings Redis gives it under the configured ones', async () => {
+  const dir = tempDir('rdb-limits-');
+  await withRedisClient(async ({ cmd }) => {
+    await buildEncoded(cmd);
+    writeFileSync(path.join(dir, 'dump.rdb'), await savedRdb(cmd));
+  }, WRITER_LIMITS);
+  // Real Redis, started on that file under the tight limits, is the reference; so is the table above.
+  const want = await withRedisClient(async ({ conn }) => encodingsOn(conn.socket.remotePort!), ['--dir', dir, ...readerArgs]);
+  assert.equal(want, expectedEncodings());
+  const toy = await startInProcess({ config: [['dir', dir], ...READER_LIMITS] });
+  try {
+    assert.equal(await encodingsOn(toy.port), want);
+  } finally {
+    await toy.stop();
+  }
+  // The same file under the default limits: the 50-byte values are within them, the 10-element sets too.
+  const toyDefaults = await startInProcess({ config: [['dir', dir]] });
+  try {
+    const got = await encodingsOn(toyDefaults.port);
+    assert.equal(got, await withRedisClient(async ({ conn }) => encodingsOn(conn.socket.remotePort!), ['--dir', dir]));
+    assert.is(got['h-many'], 'listpack');
+  } finally {
+    await toyDefaults.stop();
+  }
+});
+
+withRedis('RESTORE encodes as loading does, under the configured limits', async () => {
+  const payloads = await withRedisClient(async ({ cmd }) => {
+    await buildEncoded(cmd);
+    const out: [string, Buffer][] = [];
+    for (const [key] of ENCODED) out.push([key, Buffer.from(await cmd('DUMP', key), 'latin1')]);
+    return out;
+  }, WRITER_LIMITS);
+  const restoreAll = async (port: number) => {
+    const c = await RawConnection.connect(port);
+    try {
+      for (const [key, payload] of payloads) assert.is(await ask(c, 'RESTORE', key, '0', payload), 'OK', key);
+    } finally {
+      c.close();
+    }
+    return encodingsOn(port);
+  };
+  const want = await withRedisClient(async ({ conn }) => restoreAll(conn.socket.remotePort!), readerArgs);
+  assert.equal(want, expectedEncodings());
+  const toy = await startInProcess({ config: READER_LIMITS });
+  try {
+    assert.equal(await restoreAll(toy.port), want);
+  } finally {
+    await toy.stop();
+  }
+});
+
+withRedis('an AOF whose base is an RDB real Redis wrote loads under the configured limits', async () => {
+  const dir = tempDir('aof-limits-');
+  await withRedisClient(async ({ cmd, conn }) => {
+    await buildEncoded(cmd);
+    await cmd('BGREWRITEAOF');
+    await until(async () => {
+      const info = await infoFields(conn, 'persistence');
+      return info.get('aof_rewrite_in_progress') === '0' && info.get('aof_rewrite_scheduled') === '0' && info.get('aof_last_bgrewrite_status') === 'ok';
+    }, 'the AOF rewrite', 20000, 20);
+    const from = path.join((await cmd('CONFIG', 'GET', 'dir'))[1], 'appendonlydir');
+    mkdirSync(path.join(dir, 'appendonlydir'));
+    for (const f of readdirSync(from)) copyFileSync(path.join(from, f), path.join(dir, 'appendonlydir', f));
+  }, [...WRITER_LIMITS, '--appendonly', 'yes']);
+  assert.ok(readdirSync(path.join(dir, 'appendonlydir')).some((f) => f.endsWith('.base.rdb')), 'the base is an RDB');
+  const toy = await startInProcess({ config: [['dir', dir], ['appendonly', 'yes'], ...READER_LIMITS] });
+  try {
+    assert.equal(await encodingsOn(toy.port), expectedEncodings());
+  } finally {
+    await toy.stop();
+  }
+});
+
+withRedis("a replica loads its master's RDB under its own limits", async () => {
+  await withRedisClient(async ({ cmd, conn }) => {
+    await buildEncoded(cmd);
+    const toy = await startInProcess({ config: [['replicaof', `127.0.0.1 ${conn.socket.remotePort}`], ...READER_LIMITS] });
+    try {
+      const c = await toy.connect();
+      await until(async () => (await infoFields(c, 'replication')).get('master_link_status') === 'up', 'the replica to sync', 20000, 20);
+      assert.equal(await encodingsOn(toy.port), expectedEncodings());
+    } finally {
+      await toy.stop();
+    }
+  }, WRITER_LIMITS);
 });
 
 test.run();

@@ -389,10 +389,16 @@ const streamNode = cat(
     0, 1, 3, 1, 'other', 'x', 6,
   ])),
 );
-const streamEntries = [
-  { id: { ms: 5n, seq: 0n }, fields: [['name', 'alice'], ['age', '30']] },
-  { id: { ms: 6n, seq: 3n }, fields: [['other', 'x']] },
-];
+/** The node as parsed: its key, master fields and every entry with its flags, the tombstone too. */
+const streamNodes = [{
+  masterId: { ms: 5n, seq: 0n },
+  masterFields: ['name', 'age'],
+  entries: [
+    { id: { ms: 5n, seq: 0n }, fields: [['name', 'alice'], ['age', '30']], deleted: false, sameFields: true },
+    { id: { ms: 5n, seq: 1n }, fields: [['name', 'bob'], ['age', '31']], deleted: true, sameFields: true },
+    { id: { ms: 6n, seq: 3n }, fields: [['other', 'x']], deleted: false, sameFields: false },
+  ],
+}];
 
 function streamBody(version: 1 | 2 | 3): Buffer {
   const v2 = version >= 2;
@@ -417,7 +423,7 @@ function expectedStream(version: 1 | 2 | 3) {
   const c2Active = version === 3 ? 1700000000021 : 1700000000020;
   return {
     type: 'stream',
-    entries: streamEntries,
+    nodes: streamNodes,
     length: 2,
     lastId: { ms: 6n, seq: 3n },
     firstId: { ms: 5n, seq: 0n },
@@ -457,7 +463,7 @@ test('an empty stream (v1) gets the maximal first ID, as Redis derives it', () =
   const body = cat(len(0), len(0), len(7), len(0), len(0));
   const [file, items] = fileCase([entry(15, 'st', body)], [
     ent(15, 'st', {
-      type: 'stream', entries: [], length: 0, lastId: { ms: 7n, seq: 0n },
+      type: 'stream', nodes: [], length: 0, lastId: { ms: 7n, seq: 0n },
       firstId: { ms: (1n << 64n) - 1n, seq: (1n << 64n) - 1n }, maxDeletedId: { ms: 0n, seq: 0n }, entriesAdded: 0, groups: [],
     }),
   ]);
@@ -497,6 +503,13 @@ const errorCases: [string, Buffer, RegExp][] = [
     len(1), streamNode, len(2), len(6), len(3), len(5), len(0), len(5), len(1), len(3),
     len(1), str('g'), len(0), len(0), len(0), len(0), len(1), str('c'), i64le(1), len(1), rawId(9, 9),
   ))]), /^Consumer entry not found in group global PEL$/],
+  ['stream node counters disagreeing with the flags', rdbFile([entry(19, 'st', cat(
+    len(1), str(rawId(5, 0)), str(listpack([1, 1, 1, 'f', 0, 2, 0, 0, 'v', 4, 2, 0, 1, 'w', 4])),
+    len(1), len(5), len(1), len(5), len(0), len(0), len(0), len(2), len(0),
+  ))]), /^Stream listpack integrity check failed\.$/],
+  ['stream node key twice', rdbFile([entry(19, 'st', cat(
+    len(2), streamNode, streamNode, len(4), len(6), len(3), len(5), len(0), len(5), len(1), len(3), len(0),
+  ))]), /^Listpack re-added with existing key$/],
   ['stream length without nodes', rdbFile([entry(19, 'st', cat(len(0), len(3), len(1), len(0), len(0), len(0), len(0), len(0), len(0), len(0)))]), /^Stream length inconsistent with rax entries$/],
 ];
 

@@ -70,17 +70,16 @@ test('write, then read back: the same entries, counters, groups, pending entries
       assert.equal(describe(got), describe(ks.dbs[0].peek(k)!.value as StreamValue), k);
     }
   }
-  // The parsed form keeps live entries only, so nodes are cut again as XADD cuts them (default limits): the same
-  // nodes as the file's when it has no tombstones.
-  const plain = new Keyspace(new FakeClock(NOW));
-  const s = new StreamValue();
-  for (let i = 1; i <= 300; i++) s.append(id(i), ['f'], [i % 9 ? 'v' : 'x'.repeat(500)], DEFAULTS);
-  plain.dbs[0].set('s', s);
+  // Nodes come back as the file holds them, tombstones included: the same keys, listpacks and sizes.
+  const nodes = (ks: Keyspace) => [...(ks.dbs[0].peek('s')!.value as StreamValue).nodes.entries()].map(([k, n]) => {
+    assert.is(n.bytes, encodeListpack(n.listpackItems()).length, `size of node ${formatId(k)}`);
+    return [formatId(k), n.bytes, n.listpackItems()];
+  });
   const back = new Keyspace(new FakeClock(NOW));
-  loadRdb(back, rdbBytes(plain), { dropExpired: true });
-  const nodes = (ks: Keyspace) => (ks.dbs[0].peek('s')!.value as StreamValue).nodes.keys().map(formatId);
-  assert.ok(nodes(plain).length > 3);
-  assert.equal(nodes(back), nodes(plain));
+  loadRdb(back, rdbBytes(ks), { dropExpired: true });
+  assert.ok(nodes(ks).length > 2);
+  assert.ok(nodes(ks).some(([, , items]) => (items as string[])[1] !== '0'), 'a node holds tombstones');
+  assert.equal(nodes(back), nodes(ks));
 });
 
 test('the record is what 7.0 writes: node keys and listpacks, counters, groups with raw-ID PELs and consumers', () => {
@@ -227,6 +226,72 @@ withRedis('DUMP payloads cross over: each server RESTOREs the other\'s stream wi
     }
   } finally {
     await redis.stop();
+    await toy.close();
+  }
+});
+
+/**
+ * A stream whose nodes no XADD under the loading server's limits would cut the same way: small nodes, then
+ * byte-limited ones, master entries whose first entries are gone, tombstones from XDEL and an exact XTRIM.
+ */
+const RECUT: string[][] = [
+  ['CONFIG', 'SET', 'stream-node-max-entries', '7'],
+  ...Array.from({ length: 120 }, (_, k) => {
+    const i = k + 1;
+    return ['XADD', 'r', `${i}-0`, 'f', String(i), ...(i % 5 === 0 ? ['g', 'x'.repeat(i % 40)] : [])];
+  }),
+  ['XDEL', 'r', '1-0', '8-0', '15-0', '16-0', '17-0', '30-0', '43-0', '44-0', '99-0', '120-0'],
+  ['XTRIM', 'r', 'MINID', '11-0'],
+  ['CONFIG', 'SET', 'stream-node-max-entries', '0'],
+  ['CONFIG', 'SET', 'stream-node-max-bytes', '300'],
+  ...Array.from({ length: 40 }, (_, k) => ['XADD', 'r', `${200 + k}-${k % 3}`, 'f', 'v'.repeat(k), 'h', String(k)]),
+  ['XDEL', 'r', '200-0', '210-1', '239-2'],
+  ['XGROUP', 'CREATE', 'r', 'g', '0'],
+  ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '10', 'STREAMS', 'r', '>'],
+];
+/** After loading: the layout, then trims and appends whose effect depends on where the nodes start and end. */
+const AFTER_LOAD: string[][] = [
+  ['DUMP', 'r'],
+  ['XINFO', 'STREAM', 'r'],
+  ['XINFO', 'STREAM', 'r', 'FULL', 'COUNT', '0'],
+  ['XTRIM', 'r', 'MAXLEN', '~', '120'],
+  ['XINFO', 'STREAM', 'r'],
+  ['XTRIM', 'r', 'MINID', '~', '70-0'],
+  ['XINFO', 'STREAM', 'r'],
+  ['XDEL', 'r', '239-1', '238-0'],
+  ...Array.from({ length: 12 }, (_, k) => ['XADD', 'r', `${1000 + k}-0`, 'f', 'v'.repeat(k * 9)]),
+  ['XINFO', 'STREAM', 'r', 'FULL', 'COUNT', '0'],
+  ['XTRIM', 'r', 'MAXLEN', '~', '20'],
+  ['XINFO', 'STREAM', 'r', 'FULL', 'COUNT', '0'],
+  ['DUMP', 'r'],
+];
+
+withRedis('a file real Redis wrote after XDELs: the same nodes after loading, so DUMP, XTRIM ~, XADD and XINFO answer the same', async () => {
+  const redis = await startRedis();
+  let dir: string;
+  try {
+    await run(redis.port, RECUT);
+    [, dir] = (await run(redis.port, [['SAVE'], ['CONFIG', 'GET', 'dir']]))[1].split('\r\n').filter((l) => l && !/^[*$]/.test(l));
+  } finally {
+    await redis.stop();
+  }
+  // Both load the file under the default node limits, which would cut the stream differently.
+  const reader = await startRedis(['--dir', dir!]);
+  let want: string[];
+  try {
+    want = await run(reader.port, AFTER_LOAD);
+  } finally {
+    await reader.stop();
+  }
+  assert.match(want[3], /^:\d+\r\n$/);
+  assert.not.equal(want[3], ':0\r\n', 'XTRIM ~ removes whole nodes');
+  const mine = tempDir('rdb-stream-');
+  copyFileSync(path.join(dir!, 'dump.rdb'), path.join(mine, 'dump.rdb'));
+  const toy = await startInProcess({ config: [['dir', mine]] });
+  try {
+    const got = await run(toy.port, AFTER_LOAD);
+    want.forEach((w, i) => assert.is(got[i], w, AFTER_LOAD[i].join(' ')));
+  } finally {
     await toy.close();
   }
 });
