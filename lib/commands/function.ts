@@ -13,20 +13,29 @@ import {
   createLibrary, deleteLibrary, flushFunctions, functionsOf, librarySources, pushFunction, restoreLibraries,
 } from '../scripting/functions';
 import { feedMonitorsFirst } from './monitor';
-import { numKeys, refuseRun, replyLater } from './scripting';
+import { numKeys, refuseRun, replyLater, scriptCommandFlags } from './scripting';
 import { helpReply, subcommandSyntaxError } from './server';
-import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
+import { BLOCKED, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
 import type { ArgCursor } from './args';
+import type { Server } from '../server/server';
 import { key, str, integer, tok, oneof } from './docs';
 import { keyAt, keynum, countedKeys } from './keyspecs';
 
 const SCRIPTING = ['@scripting'] as const;
 const fcallArgs = [str('function'), integer('numkeys'), key('key').opt.many, str('arg').opt.many];
+const FCALL_FLAGS: readonly CommandFlag[] = ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'];
+const FCALL_RO_FLAGS: readonly CommandFlag[] = ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'];
+
+/** fcallGetCommandFlags: a function's declared flags decide (an unknown function keeps the command's). */
+function fcallFlags(server: Server, argv: readonly string[], flags: readonly CommandFlag[]): readonly CommandFlag[] {
+  const f = functionsOf(server).functions.get(argv[1]);
+  return f ? scriptCommandFlags(flags, f.flags) : flags;
+}
 
 export const functionCommands: readonly CommandSpec[] = [
-  { name: 'FCALL', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], group: 'scripting', since: '7.0.0', summary: 'Call a function of a loaded library.', complexity: 'Depends on the function that is executed.', acl: SCRIPTING, run: (ctx, args) => fcallGeneric(ctx, args, false),
+  { name: 'FCALL', arity: -3, flags: FCALL_FLAGS, group: 'scripting', since: '7.0.0', summary: 'Call a function of a loaded library.', complexity: 'Depends on the function that is executed.', acl: SCRIPTING, flagsFor: (server, argv) => fcallFlags(server, argv, FCALL_FLAGS), run: (ctx, args) => fcallGeneric(ctx, args, false),
     keySpecs: [keyAt(2, 'RW access update', keynum(0, 1, 1), 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE')], getKeys: countedKeys(0, 2, 3), args: fcallArgs },
-  { name: 'FCALL_RO', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], group: 'scripting', since: '7.0.0', summary: 'Call a function that may not write.', complexity: 'Depends on the function that is executed.', acl: SCRIPTING, run: (ctx, args) => fcallGeneric(ctx, args, true),
+  { name: 'FCALL_RO', arity: -3, flags: FCALL_RO_FLAGS, group: 'scripting', since: '7.0.0', summary: 'Call a function that may not write.', complexity: 'Depends on the function that is executed.', acl: SCRIPTING, flagsFor: (server, argv) => fcallFlags(server, argv, FCALL_RO_FLAGS), run: (ctx, args) => fcallGeneric(ctx, args, true),
     keySpecs: [keyAt(2, 'RO access', keynum(0, 1, 1), 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS')], getKeys: countedKeys(0, 2, 3), args: fcallArgs },
   {
     name: 'FUNCTION', arity: -2, flags: [], group: 'scripting', since: '7.0.0', summary: 'Subcommands that manage function libraries.', complexity: 'Depends on subcommand.',

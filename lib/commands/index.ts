@@ -8,7 +8,7 @@ import {
 } from '../protocol/errors';
 import { error, QUEUED, type Reply } from '../protocol/reply';
 import { ArgCursor } from './args';
-import { BLOCKED, type Command, type CommandContext, type CommandSpec, type Deferred } from './types';
+import { BLOCKED, type Command, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
 import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import { connectionCommands } from './connection';
@@ -120,7 +120,12 @@ export const commandTable = new CommandTable([
   ...functionCommands,
 ]);
 
-const has = (c: Command, flag: CommandSpec['flags'][number]) => c.flags.includes(flag);
+const has = (c: Command, flag: CommandFlag) => c.flags.includes(flag);
+
+/** getCommandFlags(): the flags of this invocation, which for EVAL and FCALL are their script's (flagsFor). */
+export function commandFlags(server: Server, command: Command, argv: readonly string[]): readonly CommandFlag[] {
+  return command.flagsFor?.(server, argv) ?? command.flags;
+}
 
 /** Commands that run even inside MULTI instead of being queued. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -147,12 +152,13 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   const mode = client.mode;
   const inMulti = mode === 'multi';
   if (inMulti && has(command, 'no_multi')) return reject(server, client, command, argv, ERR_NOT_IN_MULTI);
-  if (has(command, 'write') || command.fullname === 'ping') {
+  const flags = commandFlags(server, command, argv);
+  if (flags.includes('write') || command.fullname === 'ping') {
     // writeCommandsDeniedByDiskError(): a failed save or AOF write stops writes (and PING) until it recovers
     const diskError = server.persistence.diskError ?? server.aof.diskError;
     if (diskError !== null && !client.isMaster) return reject(server, client, command, argv, diskError);
   }
-  if (server.isReadOnlyReplica() && !client.isMaster && has(command, 'write')) {
+  if (server.isReadOnlyReplica() && !client.isMaster && flags.includes('write')) {
     return reject(server, client, command, argv, ERR_READONLY);
   }
   // RESP2 cannot tell a message from a reply, so a subscriber may only manage its subscriptions (RESP3 may do anything)
@@ -164,14 +170,14 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   const busy = busyError(server);
   if (busy !== null && !has(command, 'allow_busy')) return reject(server, client, command, argv, busy);
   // Replicas and monitors (CLIENT_SLAVE) must not touch the keyspace
-  if ((has(command, 'readonly') || has(command, 'write') || has(command, 'may_replicate')) &&
+  if ((flags.includes('readonly') || flags.includes('write') || flags.includes('may_replicate')) &&
       (client.replica !== null || mode === 'replica' || isMonitor(server, client))) {
     return reject(server, client, command, argv, "ERR Replica can't interact with the keyspace");
   }
   // CLIENT PAUSE: the command waits (blockClient BLOCKED_POSTPONE) until the pause ends; EXEC waits if its queue writes
   if (server.pause.isPaused) {
-    const writes = (c: Command) => has(c, 'write') || has(c, 'may_replicate');
-    const mayWrite = writes(command) || (command.fullname === 'exec' && client.queue.some((q) => writes(q.command)));
+    const writes = (f: readonly CommandFlag[]) => f.includes('write') || f.includes('may_replicate');
+    const mayWrite = writes(flags) || (command.fullname === 'exec' && client.queue.some((q) => writes(commandFlags(server, q.command, q.argv))));
     if (server.pause.holds(client, command, mayWrite)) {
       server.pause.hold(client, argv);
       return BLOCKED;

@@ -8,10 +8,10 @@ import { parseInteger } from '../store/numbers';
 import type { Client } from '../server/client';
 import type { Server } from '../server/server';
 import { environment, killScript, sha1hex, type ScriptFlags } from '../scripting/engine';
-import { createScript, flushScripts, pushScript, scriptCache } from '../scripting/eval';
+import { createScript, flushScripts, pushScript, scriptCache, shebangFlags } from '../scripting/eval';
 import { feedMonitorsFirst } from './monitor';
 import { helpReply, subcommandSyntaxError } from './server';
-import { BLOCKED, type CommandContext, type CommandSpec, type Deferred } from './types';
+import { BLOCKED, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
 import type { ArgCursor } from './args';
 import { key, str, integer, tok, oneof } from './docs';
 import { keyAt, keynum, countedKeys } from './keyspecs';
@@ -22,14 +22,17 @@ const RW_NOTE = 'We cannot tell how the keys will be used so we assume the worst
 const RO_NOTE = 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS';
 const evalArgs = (first: string) => [str(first), integer('numkeys'), key('key').opt.many, str('arg').opt.many];
 
+const EVAL_FLAGS: readonly CommandFlag[] = ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'];
+const EVAL_RO_FLAGS: readonly CommandFlag[] = ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'];
+
 export const scriptingCommands: readonly CommandSpec[] = [
-  { name: 'EVAL', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], group: 'scripting', since: '2.6.0', summary: 'Run a Lua script on the server.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, false, false),
+  { name: 'EVAL', arity: -3, flags: EVAL_FLAGS, group: 'scripting', since: '2.6.0', summary: 'Run a Lua script on the server.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, flagsFor: (server, argv) => evalFlags(server, argv, EVAL_FLAGS, false), run: (ctx, args) => evalGeneric(ctx, args, false, false),
     keySpecs: [keyAt(2, 'RW access update', keynum(0, 1, 1), RW_NOTE)], getKeys: evalKeys, args: evalArgs('script') },
-  { name: 'EVALSHA', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], group: 'scripting', since: '2.6.0', summary: 'Run a cached Lua script by its SHA1.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, true, false),
+  { name: 'EVALSHA', arity: -3, flags: EVAL_FLAGS, group: 'scripting', since: '2.6.0', summary: 'Run a cached Lua script by its SHA1.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, flagsFor: (server, argv) => evalFlags(server, argv, EVAL_FLAGS, true), run: (ctx, args) => evalGeneric(ctx, args, true, false),
     keySpecs: [keyAt(2, 'RW access update', keynum(0, 1, 1))], getKeys: evalKeys, args: evalArgs('sha1') },
-  { name: 'EVAL_RO', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], group: 'scripting', since: '7.0.0', summary: 'Run a Lua script that may not write.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, false, true),
+  { name: 'EVAL_RO', arity: -3, flags: EVAL_RO_FLAGS, group: 'scripting', since: '7.0.0', summary: 'Run a Lua script that may not write.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, flagsFor: (server, argv) => evalFlags(server, argv, EVAL_RO_FLAGS, false), run: (ctx, args) => evalGeneric(ctx, args, false, true),
     keySpecs: [keyAt(2, 'RO access', keynum(0, 1, 1), RO_NOTE)], getKeys: evalKeys, args: evalArgs('script') },
-  { name: 'EVALSHA_RO', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], group: 'scripting', since: '7.0.0', summary: 'Run a cached Lua script that may not write.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, run: (ctx, args) => evalGeneric(ctx, args, true, true),
+  { name: 'EVALSHA_RO', arity: -3, flags: EVAL_RO_FLAGS, group: 'scripting', since: '7.0.0', summary: 'Run a cached Lua script that may not write.', complexity: 'Depends on the script that is executed.', acl: SCRIPTING, flagsFor: (server, argv) => evalFlags(server, argv, EVAL_RO_FLAGS, true), run: (ctx, args) => evalGeneric(ctx, args, true, true),
     keySpecs: [keyAt(2, 'RO access', keynum(0, 1, 1))], getKeys: evalKeys, args: evalArgs('sha1') },
   {
     name: 'SCRIPT', arity: -2, flags: [], group: 'scripting', since: '2.6.0', summary: 'Subcommands that manage the Lua script cache.', complexity: 'Depends on subcommand.',
@@ -47,6 +50,32 @@ export const scriptingCommands: readonly CommandSpec[] = [
     ],
   },
 ];
+
+/**
+ * scriptFlagsToCmdFlags: a script that declared its flags replaces the command's write, denyoom and stale flags
+ * with its own (no-writes: not a write; allow-oom or no-writes: not denyoom; allow-stale: stale) and drops
+ * may_replicate, since whether it writes is now known.
+ */
+export function scriptCommandFlags(flags: readonly CommandFlag[], script: ScriptFlags): readonly CommandFlag[] {
+  const out: CommandFlag[] = flags.filter((f) => f !== 'stale' && f !== 'denyoom' && f !== 'write' && f !== 'may_replicate');
+  if (!script.allowOom && !script.noWrites) out.push('denyoom');
+  if (!script.noWrites) out.push('write');
+  if (script.allowStale) out.push('stale');
+  return out;
+}
+
+/** evalGetCommandFlags: the cached script's flags, or its shebang's; a script without one keeps the command's. */
+function evalFlags(server: Server, argv: readonly string[], flags: readonly CommandFlag[], evalsha: boolean): readonly CommandFlag[] {
+  if (evalsha && argv[1].length !== 40) return flags;
+  let script = scriptCache(server).get(evalsha ? argv[1].toLowerCase() : sha1hex(argv[1]))?.flags;
+  if (!script) {
+    if (evalsha) return flags;
+    const parsed = shebangFlags(argv[1]);
+    if ('error' in parsed) return flags;
+    script = parsed.flags;
+  }
+  return script.compat ? flags : scriptCommandFlags(flags, script);
+}
 
 /** The numkeys argument of EVAL / FCALL: a count of keys that must fit in the arguments. */
 export function numKeys(argv: readonly string[], badNumber = ERR_NOT_INTEGER): number {

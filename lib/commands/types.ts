@@ -90,6 +90,11 @@ export interface CommandSpec {
   /** Extra ACL categories beyond those implied by flags (@string, @keyspace, …). */
   acl?: readonly string[];
   subcommands?: readonly CommandSpec[];
+  /**
+   * The flags of one invocation when they depend on its arguments (getCommandFlags): EVAL and FCALL take their
+   * script's declared flags, so a no-writes script runs on a read-only replica and a writing one is refused there.
+   */
+  flagsFor?: (server: Server, argv: readonly string[]) => readonly CommandFlag[];
   run?: (ctx: CommandContext, args: ArgCursor) => Reply | Deferred;
 }
 

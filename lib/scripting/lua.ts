@@ -264,6 +264,78 @@ export class Lua {
     lua.lua_getinfo(L, bytes('Sl'), ar);
     return { what: ar.what ? text(ar.what) : '', source: ar.source ? text(ar.source) : '', line: ar.currentline };
   };
-  /** Collected garbage in bytes, as LUA_GCCOUNT reports it (fengari leaves memory to the JS heap: 0). */
-  memory = (): number => 0;
+  /**
+   * The bytes LUA_GCCOUNT would report for this state. fengari leaves memory to the JS heap and counts nothing, so
+   * this walks what the state holds (the registry, the basic types' metatables, the main thread's stack) and sizes
+   * each object as 64-bit Lua 5.1 does: strings once by content, tables by their slots, closures with their
+   * prototypes and upvalues, threads with their stacks.
+   */
+  memory = (): number => heapSize(this.L as Any);
+}
+
+// Lua 5.1's object sizes on a 64-bit build (lobject.h): headers, then per-slot costs
+const SIZE = { string: 25, table: 56, node: 40, lclosure: 40, upval: 40, cclosure: 40, tvalue: 16, proto: 120, udata: 40, thread: 184 };
+
+function heapSize(L: Any): number {
+  const seen = new Set<unknown>();
+  const strings = new Set<string>();
+  let total = 0;
+  const pending: Any[] = [];
+  const value = (tv: Any) => {
+    if (!tv) return;
+    const tag = tv.type & 0x0f;
+    if (tag === 4) {
+      const s: Uint8Array = tv.value.realstring;
+      const key = text(s);
+      if (!strings.has(key)) {
+        strings.add(key);
+        total += SIZE.string + s.length;
+      }
+    } else if (tag >= 5 && tv.value && typeof tv.value === 'object' && !seen.has(tv.value)) {
+      seen.add(tv.value);
+      pending.push([tv.type & 0x3f, tv.value]);
+    }
+  };
+  const proto = (p: Any) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    total += SIZE.proto + 4 * p.code.length + SIZE.tvalue * p.k.length + 8 * p.p.length + 4 * p.lineinfo.length
+      + 16 * p.locvars.length + 8 * p.upvalues.length;
+    for (const k of p.k) value(k);
+    for (const sub of p.p) proto(sub);
+  };
+  const stack = (th: Any) => {
+    const top = Number.isFinite(th.top) ? th.top : 0;
+    total += SIZE.thread + SIZE.tvalue * top;
+    for (let i = 0; i < top; i++) value(th.stack[i]);
+  };
+  const slots = (n: number) => (n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)));
+  value(L.l_G.l_registry);
+  for (const mt of L.l_G.mt) if (mt) value({ type: 5, value: mt });
+  seen.add(L);
+  stack(L);
+  while (pending.length) {
+    const [type, o] = pending.pop();
+    if (type === 5) {
+      total += SIZE.table + SIZE.node * slots(o.strong.size);
+      for (const e of o.strong.values()) {
+        value(e.key);
+        value(e.value);
+      }
+      if (o.metatable) value({ type: 5, value: o.metatable });
+    } else if (type === 6) { // a Lua closure
+      total += SIZE.lclosure + 8 * o.nupvalues + SIZE.upval * o.nupvalues;
+      if (o.p) proto(o.p);
+      for (const uv of o.upvals) value(uv);
+    } else if (type === 38) { // a C closure
+      total += SIZE.cclosure + SIZE.tvalue * o.nupvalues;
+      for (const uv of o.upvalue) value(uv);
+    } else if (type === 7) {
+      total += SIZE.udata + (o.len || 0);
+      if (o.metatable) value({ type: 5, value: o.metatable });
+    } else if (type === 8) {
+      stack(o);
+    }
+  }
+  return total;
 }

@@ -10,6 +10,7 @@ import { REDIS_VERSION, VERSION } from './server';
 import type { Client } from './client';
 import { commandTable } from '../commands';
 import { clientMemory } from './client-info';
+import { scriptingMemoryLines } from '../scripting/memory';
 
 /** A section: its title as printed, and its lines (without CRLF). */
 export interface InfoSection {
@@ -158,20 +159,7 @@ function memorySection(server: Server): string[] {
     `allocator_resident:${rss}`,
     `total_system_memory:${total}`,
     `total_system_memory_human:${bytesToHuman(total)}`,
-    // no Lua VM and no functions engine: their memory is really zero here
-    'used_memory_lua:0',
-    'used_memory_vm_eval:0',
-    'used_memory_lua_human:0B',
-    'used_memory_scripts_eval:0',
-    'number_of_cached_scripts:0',
-    'number_of_functions:0',
-    'number_of_libraries:0',
-    'used_memory_vm_functions:0',
-    'used_memory_vm_total:0',
-    'used_memory_vm_total_human:0B',
-    'used_memory_functions:0',
-    'used_memory_scripts:0',
-    'used_memory_scripts_human:0B',
+    ...scriptingMemoryLines(server),
     `maxmemory:${maxmemory}`,
     `maxmemory_human:${bytesToHuman(maxmemory)}`,
     `maxmemory_policy:${server.config.get('maxmemory-policy')}`,

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { commandTable } from '../../lib/commands';
 import { bytesToHuman, extendInfoSection } from '../../lib/server/info';
 import { startInProcess, type InProcess } from '../helpers/inprocess';
 import type { RawConnection } from '../helpers/raw';
@@ -63,6 +64,8 @@ test('format: CRLF lines, one blank line between sections, default vs all vs sin
 test('real values: clients, commands, keyspace, hits and misses, errors, commandstats', async () => {
   const other = await srv.connect();
   try {
+    // command counters live in the process-wide command table: start from zero whatever test files ran before
+    for (const c of commandTable.everything()) c.stats = { calls: 0, usec: 0, rejected: 0, failed: 0 };
     for (const argv of [['SET', 'a', '1'], ['GET', 'a'], ['GET', 'nokey'], ['SET', 'b', '2', 'PX', '100000'], ['GET'], ['NOSUCH'], ['SELECT', '3'], ['SET', 'c', '3']]) {
       conn.send(...argv);
       await conn.read();
