@@ -1,8 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Propagated, runRows, startInProcess, type InProcess } from '../helpers/inprocess';
+import { blockedClients, Propagated, runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import type { RawConnection } from '../helpers/raw';
-import { hasRedis } from '../helpers/servers';
+import { freePort, hasRedis } from '../helpers/servers';
+import { until } from '../helpers/wait';
 import { sameReplies, withRealRedis } from '../helpers/differential';
 import { arr, bulk, err, int, NIL, OK } from '../helpers/resp';
 
@@ -148,6 +149,53 @@ test('FUNCTION FLUSH and LIST: options and their errors', async () => {
     [['FUNCTION', 'FLUSH', 'SYNC'], OK],
     [['FCALL', 'f1', '0'], err('ERR Function not found')],
   ]);
+});
+
+/** On a read-only replica: a script's declared flags decide whether it is a write, as getCommandFlags does. */
+const ON_REPLICA: string[][] = [
+  ['EVAL', 'return 1', '0'],
+  ['EVAL', "return redis.call('set', 'k', 'v')", '0'],
+  ['EVAL', '#!lua\nreturn 1', '0'],
+  ['EVAL', '#!lua flags=no-writes\nreturn 1', '0'],
+  ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get', 'k')", '0'],
+  ['EVAL_RO', '#!lua\nreturn 1', '0'],
+  ['SCRIPT', 'LOAD', '#!lua\nreturn 2'],
+  ['EVALSHA', '327e60b78547ebb77ec450ead371d5bd10cbdd69', '0'],
+  ['MULTI'],
+  ['EVAL', '#!lua\nreturn 1', '0'],
+  ['EXEC'],
+  ['FCALL', 'nosuch', '0'],
+];
+
+test('on a read-only replica a script that may write is refused before it runs, one with no-writes runs', async () => {
+  const port = await freePort();
+  await runRows(conn, [
+    [['REPLICAOF', '127.0.0.1', String(port)], OK],
+    [['EVAL', '#!lua\nreturn 1', '0'], err("READONLY You can't write against a read only replica.")],
+    [['EVAL', '#!lua flags=no-writes\nreturn 1', '0'], int(1)],
+    [['EVAL', 'return 1', '0'], int(1)],
+    [['EVAL', "return redis.call('set', 'k', 'v')", '0'], /^-READONLY You can't write against a read only replica\. script: \w{40}, on @user_script:1\.\r\n$/],
+  ]);
+  if (!hasRedis) return;
+  await withRealRedis(async (real) => {
+    real.send('REPLICAOF', '127.0.0.1', String(port));
+    assert.is(await real.readRaw(), OK);
+    await sameReplies(conn, real, ON_REPLICA);
+  });
+});
+
+test('CLIENT PAUSE WRITE holds a script that may write and lets a no-writes one run', async () => {
+  const other = await srv.connect();
+  await runRows(conn, [
+    [['CLIENT', 'PAUSE', '100000', 'WRITE'], OK],
+    [['EVAL', '#!lua flags=no-writes\nreturn 1', '0'], int(1)],
+  ]);
+  other.send('EVAL', '#!lua\nreturn 2', '0');
+  other.send('EVAL', 'return 3', '0');
+  await until(() => blockedClients(srv) === 1, 'the writing script to wait');
+  await runRows(conn, [[['CLIENT', 'UNPAUSE'], OK]]);
+  assert.is(await other.readRaw(), int(2));
+  assert.is(await other.readRaw(), int(3));
 });
 
 /** Scripts whose replies must be byte-identical on real Redis 7.0 (no multi-key maps: iteration order differs). */
