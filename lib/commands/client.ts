@@ -11,7 +11,8 @@ import type { Client } from '../server/client';
 import { clientInfoLine, clientType, noEvictClients, type Running } from '../server/client-info';
 import { setClientName } from './connection';
 import { helpReply, subcommandSyntaxError } from './server';
-import type { ArgCursor } from './args';
+import { cText, type ArgCursor } from './args';
+import { aclOf, type User } from '../server/acl';
 import { str, integer, tok, oneof, block } from './docs';
 import type { CommandContext, CommandSpec } from './types';
 
@@ -125,6 +126,7 @@ function clientKillCommand(ctx: CommandContext): Reply {
   const { argv, server, client: me } = ctx;
   let addr: string | null = null, laddr: string | null = null, type: ReturnType<typeof clientType> | null = null;
   let id = 0, skipme = true;
+  let user: User | null = null;
   if (argv.length === 3) {
     addr = argv[2];
     skipme = false; // the old form may kill the caller itself
@@ -145,8 +147,7 @@ function clientKillCommand(ctx: CommandContext): Reply {
       } else if (opt === 'laddr') {
         laddr = value;
       } else if (opt === 'user') {
-        // the default user is the only user there is
-        if (value !== 'default') fail(`ERR No such user '${value}'`);
+        user = aclOf(server).users.get(value) ?? fail(`ERR No such user '${cText(value)}'`);
       } else if (opt === 'skipme') {
         const yn = value.toLowerCase();
         if (yn !== 'yes' && yn !== 'no') fail(ERR_SYNTAX);
@@ -162,6 +163,7 @@ function clientKillCommand(ctx: CommandContext): Reply {
     if (laddr !== null && c.laddr !== laddr) continue;
     if (type !== null && clientType(c) !== type) continue;
     if (id !== 0 && c.id !== id) continue;
+    if (user !== null && c.user !== user) continue;
     if (c === me && skipme) continue;
     if (c === me) {
       killMe = true; // after this reply is written (CLIENT_CLOSE_AFTER_REPLY)

@@ -4,7 +4,8 @@ import { array, bulk, int, map, OK, PONG, simple, type Reply } from '../protocol
 import { parseInteger, parseIntegerNumber } from '../store/numbers';
 import type { Db } from '../store/keyspace';
 import { REDIS_VERSION } from '../server/server';
-import type { ArgCursor } from './args';
+import { cText, keyword, type ArgCursor } from './args';
+import { aclOf } from '../server/acl';
 import { isSubscribed } from '../server/pubsub';
 import type { CommandContext, CommandSpec } from './types';
 import { str, integer, block } from './docs';
@@ -88,20 +89,19 @@ function helloCommand(ctx: CommandContext, args: ArgCursor): Reply {
     if (v !== 2 && v !== 3) fail('NOPROTO unsupported protocol version');
     proto = v as 2 | 3;
   }
-  let auth: [string, string] | undefined, name: string | undefined;
+  // options take effect as they are read: AUTH may succeed before a later option is refused
   while (args.hasMore) {
     const typed = args.next();
-    const opt = typed.toUpperCase();
-    if (opt === 'AUTH' && args.remaining >= 2) auth = [args.next(), args.next()];
-    else if (opt === 'SETNAME' && args.remaining >= 1) {
-      name = args.next();
-      checkClientName(name); // refused as it is read, before any AUTH is tried
+    const opt = keyword(typed);
+    if (opt === 'AUTH' && args.remaining >= 2) {
+      if (!aclOf(ctx.server).authenticate(ctx.client, args.next(), args.next(), ctx.argv[0])) fail(ERR_WRONGPASS);
+    } else if (opt === 'SETNAME' && args.remaining >= 1) {
+      setClientName(ctx, args.next());
+    } else {
+      fail(`ERR Syntax error in HELLO option '${cText(typed)}'`);
     }
-    else fail(`ERR Syntax error in HELLO option '${typed}'`); // echoed as typed
   }
-  if (auth) checkPassword(ctx, auth[0], auth[1]);
   if (!ctx.client.authenticated) fail('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
-  if (name !== undefined) setClientName(ctx, name);
   if (proto) ctx.client.proto = proto;
   return helloReply(ctx);
 }
@@ -130,32 +130,25 @@ function resetCommand(ctx: CommandContext): Reply {
   client.proto = 2;
   client.name = '';
   client.replyMode = 'on';
-  client.authenticated = server.config.get('requirepass') === '';
+  aclOf(server).setDefaultAuth(client);
   return simple('RESET');
 }
 
-/** The default user: any password when requirepass is empty (nopass), else exactly requirepass (ACL's view). */
-function checkPassword(ctx: CommandContext, user: string, pass: string): void {
-  const required = ctx.server.config.get('requirepass');
-  if (user !== 'default' || (required !== '' && pass !== required)) {
-    fail('WRONGPASS invalid username-password pair or user is disabled.');
-  }
-  ctx.client.authenticated = true;
-}
+const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
 // AUTH [username] password
 function authCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (args.remaining > 2) fail(ERR_SYNTAX);
-  const required = ctx.server.config.get('requirepass');
+  const acl = aclOf(ctx.server);
+  let username = 'default';
   if (args.remaining === 1) {
-    const pass = args.next();
-    if (required === '') {
+    // the old one-argument form makes sense only when the default user has a password
+    if (acl.defaultUser.nopass) {
       fail('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
     }
-    if (pass !== required) fail('WRONGPASS invalid username-password pair or user is disabled.');
-    ctx.client.authenticated = true;
-    return OK;
+  } else {
+    username = args.next();
   }
-  checkPassword(ctx, args.next(), args.next());
+  if (!acl.authenticate(ctx.client, username, args.next(), ctx.argv[0])) fail(ERR_WRONGPASS);
   return OK;
 }

@@ -38,6 +38,8 @@ import { scriptingCommands } from './scripting';
 import { functionCommands } from './function';
 import { busyError } from '../scripting/engine';
 import { enterCommand, leaveCommand } from '../server/notify';
+import { aclOf, dispatchDenial } from '../server/acl';
+import { aclCommands } from './acl';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -116,6 +118,7 @@ export const commandTable = new CommandTable([
   ...dumpCommands,
   ...pubsubCommands,
   ...monitorCommands,
+  ...aclCommands,
   ...scriptingCommands,
   ...functionCommands,
 ]);
@@ -148,10 +151,18 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   if (command.arity > 0 ? argv.length !== command.arity : argv.length < -command.arity) {
     return reject(server, client, command, argv, errWrongArity(command.fullname));
   }
-  if (!client.authenticated && !has(command, 'no_auth')) return reject(server, client, command, argv, ERR_NOAUTH);
+  if (!client.authenticated && !has(command, 'no_auth') && aclOf(server).defaultRequiresAuth) {
+    return reject(server, client, command, argv, ERR_NOAUTH);
+  }
   const mode = client.mode;
   const inMulti = mode === 'multi';
   if (inMulti && has(command, 'no_multi')) return reject(server, client, command, argv, ERR_NOT_IN_MULTI);
+  // ACLs: a user with every command, key and channel (the default one, normally) skips the check altogether
+  const user = client.user;
+  if (user !== null && !user.unrestricted) {
+    const denied = dispatchDenial(server, client, command, argv);
+    if (denied !== null) return reject(server, client, command, argv, denied);
+  }
   const flags = commandFlags(server, command, argv);
   if (flags.includes('write') || command.fullname === 'ping') {
     // writeCommandsDeniedByDiskError(): a failed save or AOF write stops writes (and PING) until it recovers

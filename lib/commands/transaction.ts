@@ -2,7 +2,8 @@
 import {
   ERR_DISCARD_WITHOUT_MULTI, ERR_EXECABORT, ERR_EXEC_WITHOUT_MULTI, ERR_MULTI_NESTED, ERR_WATCH_IN_MULTI, fail,
 } from '../protocol/errors';
-import { array, NIL_ARRAY, OK, type Reply } from '../protocol/reply';
+import { array, error, NIL_ARRAY, OK, type Reply } from '../protocol/reply';
+import { execDenial } from '../server/acl';
 import { call } from './index';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec } from './types';
 import type { ArgCursor } from './args';
@@ -54,6 +55,13 @@ function execCommand(ctx: CommandContext): Reply {
   }
   const replies: Reply[] = [];
   for (const { command, argv } of queue) {
+    // the ACL may have changed since the command was queued (execCommand checks again)
+    const denied = client.user === null || client.user.unrestricted ? null : execDenial(server, client, command, argv);
+    if (denied !== null) {
+      server.stats.countError(denied);
+      replies.push(error(denied));
+      continue;
+    }
     const r = call(server, client, command, argv);
     // Blocking commands never block inside a transaction; they answer as if timed out.
     replies.push(r === BLOCKED || r === NO_REPLY ? NIL_ARRAY : r);

@@ -82,6 +82,6 @@ export function clientInfoLine(server: Server, c: Client, running?: Running): st
     `age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)} ` +
     `flags=${clientFlags(c)} db=${c.db.id} sub=${subs.channels} psub=${subs.patterns} ssub=${subs.shards} multi=${multi} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} ` +
     `argv-mem=${m.argvMem} multi-mem=${m.multiMem} rbs=${REPLY_BUF} rbp=${c.bytesIn > 0 ? REPLY_BUF : 0} ` +
-    `obl=${m.obl} oll=0 omem=${m.omem} tot-mem=${m.total} events=${events} cmd=${cmd} user=default redir=-1 resp=${c.proto}`
+    `obl=${m.obl} oll=0 omem=${m.omem} tot-mem=${m.total} events=${events} cmd=${cmd} user=${c.user ? c.user.name : '(superuser)'} redir=-1 resp=${c.proto}`
   );
 }

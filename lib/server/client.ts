@@ -10,6 +10,7 @@ import { encode, type Protocol, type Reply } from '../protocol/reply';
 import type { Command } from '../commands/types';
 import type { Db } from '../store/keyspace';
 import type { ParseLimits } from '../protocol/bytes';
+import type { User } from './acl';
 
 export interface QueuedCommand {
   command: Command;
@@ -28,7 +29,13 @@ export class Client {
   readonly createdAt: number;
   lastInteraction: number;
   lastCommand = 'NULL';
+  /**
+   * Whether AUTH (or HELLO AUTH) succeeded, or was not needed when the connection began; with the default user on
+   * and nopass, even an unauthenticated connection may run commands (authRequired in networking.c).
+   */
   authenticated: boolean;
+  /** The ACL user this connection runs as; null for the server's own clients (master link, AOF), which may do anything. */
+  user: User | null = null;
   /** MULTI: queued commands, and whether one was refused (EXEC then answers EXECABORT). */
   queue: QueuedCommand[] = [];
   transactionFailed = false;

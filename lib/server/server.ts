@@ -21,6 +21,7 @@ import { ClientPause } from './pause';
 import { ReplicaRole } from './replica-of';
 import { Persistence, type ShutdownFlags } from './persistence';
 import { Aof } from './aof';
+import { aclOf } from './acl';
 import { dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { Keyspace, type Clock, systemClock } from '../store/keyspace';
@@ -312,10 +313,11 @@ export class Server {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    const acl = aclOf(this);
     const client = new Client(
-      this.nextClientId++, socket, this.keyspace.dbs[0], this.limits, this.clock.now(),
-      this.config.get('requirepass') !== '', this.inspect,
+      this.nextClientId++, socket, this.keyspace.dbs[0], this.limits, this.clock.now(), acl.defaultRequiresAuth, this.inspect,
     );
+    acl.setDefaultAuth(client);
     this.clients.set(client.id, client);
     client.deliver = (bytes) => this.deliver(client, bytes);
     client.actor.subscribe({
@@ -570,9 +572,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   if (options.logSink) server.log.sink = options.logSink;
   server.inspect = options.inspect;
   server.configFile = options.configFile ?? '';
+  // created first, so the default user follows requirepass from the first directive on, as initServer() has it
+  const acl = aclOf(server);
   for (const [name, value] of options.config ?? []) {
     try {
-      server.config.set(name, value);
+      if (name.toLowerCase() === 'user') acl.appendUserForLoading(value.split(' '));
+      else server.config.set(name, value);
     } catch (e) {
       if (e instanceof ConfigError) throw new ConfigError(`'${name} "${value}"': ${e.message}`);
       throw e;
@@ -581,6 +586,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   if (options.port !== undefined) server.config.set('port', String(options.port));
   if (options.bind !== undefined) server.config.set('bind', options.bind);
   server.keyspace.resize(server.config.getNumber('databases'));
+  acl.loadUsersAtStartup();
   server.persistence.loadAtStart(); // before listening: no client ever sees a partly loaded dataset
   const bind = server.config.get('bind').split(/\s+/).filter(Boolean);
   try {
