@@ -13,7 +13,7 @@ import {
   createLibrary, deleteLibrary, flushFunctions, functionsOf, librarySources, pushFunction, restoreLibraries,
 } from '../scripting/functions';
 import { feedMonitorsFirst } from './monitor';
-import { numKeys, refuseRun, replyLater, scriptCommandFlags } from './scripting';
+import { countScriptErrors, numKeys, refuseRun, replyLater, scriptCommandFlags } from './scripting';
 import { helpReply, subcommandSyntaxError } from './server';
 import { BLOCKED, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
 import type { ArgCursor } from './args';
@@ -68,8 +68,10 @@ function fcallGeneric(ctx: CommandContext, _args: ArgCursor, ro: boolean): Reply
   const nkeys = numKeys(argv, 'ERR Bad number of keys provided');
   refuseRun(server, client, f!.flags, ro);
   pushFunction(server, f!);
-  const reply = environment(server, 'function').execute(client, argv, f!.name, f!.flags, ro, argv.slice(3, 3 + nkeys), argv.slice(3 + nkeys), replyLater(server, client));
-  return reply === BLOCKED ? BLOCKED : reply;
+  const reply = environment(server, 'function').execute(client, argv, f!.name, f!.flags, ro, argv.slice(3, 3 + nkeys), argv.slice(3 + nkeys), replyLater(server, client, ctx.command));
+  if (reply === BLOCKED) return BLOCKED;
+  countScriptErrors(server, ctx.command, reply, false);
+  return reply;
 }
 
 // FUNCTION LOAD [REPLACE] function-code

@@ -266,7 +266,8 @@ export function call(server: Server, client: Client, command: Command, argv: str
   }
   if (typeof reply === 'object' && reply.kind === 'error') {
     stats.failed++;
-    server.stats.countError(reply.text);
+    // a script failing on the error of a command it ran: that command counted the error (afterErrorReply)
+    if (!reply.counted) server.stats.countError(reply.text);
   }
   server.stats.commands++;
   client.commandsProcessed++;

@@ -11,7 +11,7 @@ import { environment, killScript, sha1hex, type ScriptFlags } from '../scripting
 import { createScript, flushScripts, pushScript, scriptCache, shebangFlags } from '../scripting/eval';
 import { feedMonitorsFirst } from './monitor';
 import { helpReply, subcommandSyntaxError } from './server';
-import { BLOCKED, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
+import { BLOCKED, type Command, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
 import type { ArgCursor } from './args';
 import { key, str, integer, tok, oneof } from './docs';
 import { keyAt, keynum, countedKeys } from './keyspecs';
@@ -97,9 +97,37 @@ export function refuseRun(server: Server, caller: Client, flags: ScriptFlags, ro
   if (ro) fail('ERR Can not execute a script with write flag using *_ro command.');
 }
 
-/** Hand a finished timed-out script's reply to its waiting caller. */
-export function replyLater(server: Server, caller: Client): (reply: Reply) => void {
-  return (reply) => server.unblock(caller, reply);
+/**
+ * The error statistics of a script's reply, as Redis keeps them while luaReplyToRedisReply adds it: an error nested
+ * in it counts in total_error_replies and errorstats, and any such makes the script's call failed once, unless it
+ * is one a command the script ran already counted, which counts as one more failure of the call instead. The
+ * top-level error, if that is what the script returned, is call()'s to count (`topLevel` false) or ours.
+ */
+export function countScriptErrors(server: Server, command: Command, reply: Reply, topLevel: boolean): void {
+  let fresh = 0;
+  const walk = (r: Reply, top: boolean): void => {
+    if (r.kind === 'error') {
+      if (top && !topLevel) return;
+      if (r.counted) {
+        command.stats.failed++;
+      } else {
+        server.stats.countError(r.text);
+        fresh++;
+      }
+    } else if (r.kind === 'array' || r.kind === 'map' || r.kind === 'set' || r.kind === 'push') {
+      for (const item of r.items) walk(item, false);
+    }
+  };
+  walk(reply, true);
+  if (fresh > 0) command.stats.failed++;
+}
+
+/** Hand a finished timed-out script's reply to its waiting caller, counted as call() counts the others. */
+export function replyLater(server: Server, caller: Client, command: Command): (reply: Reply) => void {
+  return (reply) => {
+    countScriptErrors(server, command, reply, true);
+    server.unblock(caller, reply);
+  };
 }
 
 // EVAL script numkeys [key ...] [arg ...]   (and EVALSHA, EVAL_RO, EVALSHA_RO)
@@ -123,8 +151,10 @@ function evalGeneric(ctx: CommandContext, _args: ArgCursor, evalsha: boolean, ro
   pushScript(server, sha);
   const keys = argv.slice(3, 3 + nkeys);
   const args = argv.slice(3 + nkeys);
-  const reply = environment(server, 'eval').execute(client, argv, sha, script.flags, ro, keys, args, replyLater(server, client));
-  return reply === BLOCKED ? BLOCKED : reply;
+  const reply = environment(server, 'eval').execute(client, argv, sha, script.flags, ro, keys, args, replyLater(server, client, ctx.command));
+  if (reply === BLOCKED) return BLOCKED;
+  countScriptErrors(server, ctx.command, reply, false);
+  return reply;
 }
 
 // SCRIPT DEBUG YES|SYNC|NO

@@ -18,6 +18,7 @@ import { block, integer, key, oneof, str, tok, unixTime } from './docs';
 import { afterKeyword, keyAt, range } from './keyspecs';
 import { helpReply, subcommandSyntaxError } from './server';
 import { BLOCKED, type CommandContext, type CommandSpec, type Deferred, type KeyRef } from './types';
+import { isScriptClient } from '../scripting/engine';
 import { notifyKeyspaceEvent, replyWritten, NOTIFY_STREAM } from '../server/notify';
 
 const STREAM = ['@stream'] as const;
@@ -628,6 +629,8 @@ function xreadGeneric(ctx: CommandContext, xreadgroup: boolean): Reply | Deferre
     const more = argc - i - 1;
     const opt = keyword(argv[i]);
     if (opt === 'BLOCK' && more) {
+      // a script's client never blocks, but rather than read this as a timeout Redis refuses it, as it always did
+      if (isScriptClient(ctx.client)) fail(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`);
       timeout = msTimeoutArg(ctx, argv[++i]);
     } else if (opt === 'COUNT' && more) {
       const n = llArg(argv[++i]);

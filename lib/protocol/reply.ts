@@ -6,7 +6,9 @@
 
 export type Reply =
   | { kind: 'simple'; text: string }
-  | { kind: 'error'; text: string } // the whole line after '-', e.g. "ERR syntax error"
+  // the whole line after '-', e.g. "ERR syntax error"; `counted`: already in the error stats (a script passing on
+  // the error of a command it ran: ERR_REPLY_FLAG_NO_STATS_UPDATE)
+  | { kind: 'error'; text: string; counted?: true }
   | { kind: 'int'; value: number | bigint }
   | { kind: 'bulk'; value: string | Buffer } // a latin1 string is one char per byte
   | { kind: 'null' } // RESP2 `$-1`, RESP3 `_`
@@ -42,6 +44,8 @@ export const bulkArray = (values: readonly (string | null | undefined)[]): Reply
   array(values.map((v) => (v == null ? NIL : bulk(v))));
 /** An error line; Redis turns newlines into spaces so the reply stays one line (addReplyErrorLength). */
 export const error = (text: string): Reply => ({ kind: 'error', text: /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text });
+/** An error the command that raised it already counted: the failure counts again, the error stats do not. */
+export const countedError = (text: string): Reply => ({ ...(error(text) as { kind: 'error'; text: string }), counted: true });
 
 export const OK: Reply = simple('OK');
 export const PONG: Reply = simple('PONG');

@@ -17,7 +17,7 @@ import { REDIS_VERSION } from '../server/server';
 import { commandTable, call } from '../commands';
 import { BLOCKED, NO_REPLY, type Command, type Deferred } from '../commands/types';
 import {
-  array, bulk, double, error, formatDouble, int, map, NIL, set, simple, verbatim, type Reply,
+  array, bulk, countedError, double, error, formatDouble, int, map, NIL, set, simple, verbatim, type Reply,
 } from '../protocol/reply';
 import { ERR_READONLY } from '../protocol/errors';
 import { mayBlock } from '../server/blocking';
@@ -58,6 +58,11 @@ class ScriptClient extends Client {
     return 'multi';
   }
   override send(): void {}
+}
+
+/** CLIENT_SCRIPT: the client is the one scripts run their commands as. */
+export function isScriptClient(client: Client): boolean {
+  return client instanceof ScriptClient;
 }
 
 /** What one EVAL / FCALL is doing (scriptRunCtx). */
@@ -785,7 +790,7 @@ export class ScriptEnvironment {
     if (this.field(L, 'err') === 'string') {
       const text = lua.tostring(L, -1)!;
       lua.pop(L, 1);
-      return error(text);
+      return this.alreadyCounted(L) ? countedError(text) : error(text);
     }
     lua.pop(L, 1);
     if (this.field(L, 'ok') === 'string') {
@@ -1041,7 +1046,17 @@ export class ScriptEnvironment {
     const msg = get('err') ?? '';
     const source = get('source');
     const line = get('line');
-    return error(source !== null && line !== null ? `${msg} script: ${ctx.funcname}, on ${source}:${line}.` : msg);
+    const text = source !== null && line !== null ? `${msg} script: ${ctx.funcname}, on ${source}:${line}.` : msg;
+    return this.alreadyCounted(L) ? countedError(text) : error(text);
+  }
+
+  /** The error table on top came from a command the script ran, which counted it (ignore_error_stats_update). */
+  private alreadyCounted(L: LuaState): boolean {
+    const lua = this.lua;
+    lua.getfield(L, -1, 'ignore_error_stats_update');
+    const flagged = lua.type(L, -1) === 'boolean' && lua.toboolean(L, -1);
+    lua.pop(L, 1);
+    return flagged;
   }
 }
 

@@ -198,6 +198,59 @@ test('CLIENT PAUSE WRITE holds a script that may write and lets a no-writes one 
   assert.is(await other.readRaw(), int(3));
 });
 
+/** Scripts failing, or replying with errors, in every way that counts differently. */
+const ERROR_STATS: string[][] = [
+  ['SET', 'str', 'abc'],
+  ['EVAL', "return redis.call('incr', 'str')", '0'],
+  ['EVAL', "return redis.call('incr', 'a', 'b')", '0'],
+  ['EVAL', "return redis.call('nosuch')", '0'],
+  ['EVAL', "return redis.pcall('incr', 'str')", '0'],
+  ['EVAL', "redis.pcall('xgroup', 'createconsumer', 's1', 'g', 'c') return 1", '0'],
+  ['EVAL', "return {1, redis.pcall('incr', 'str'), redis.pcall('incr', 'str')}", '0'],
+  ['EVAL', "return {1, {err='NESTED one'}, {err='NESTED two'}}", '0'],
+  ['EVAL', "return {err='MINE own'}", '0'],
+  ['EVAL', "error('plain')", '0'],
+  ['EVAL', "return redis.error_reply('REPLY x')", '0'],
+  ['EVAL', 'a'],
+  ['EVAL', 'return', '0'],
+  ['EVALSHA', 'NotValidShaSUM', '0'],
+  ['FUNCTION', 'LOAD', "#!lua name=errs\nredis.register_function('fails', function() return redis.call('incr', 'str') end)"],
+  ['FCALL', 'fails', '0'],
+  ['XREAD', 'COUNT', '1', 'STREAMS', 's', '0'],
+  ['EVAL', "return redis.call('xread', 'BLOCK', '0', 'STREAMS', 's', '$')", '0'],
+  ['EVAL', "return redis.pcall('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '10', 'STREAMS', 's', '>')", '0'],
+];
+
+/** The error counters INFO shows: total_error_replies, every errorstat, and each command's failed and rejected calls. */
+async function errorCounters(c: RawConnection): Promise<string[]> {
+  c.send('INFO', 'everything');
+  const info = await c.readRaw();
+  return info.split('\r\n').filter((l) => /^(total_error_replies|errorstat_)/.test(l) || l.startsWith('cmdstat_'))
+    .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''))
+    .filter((l) => !l.startsWith('cmdstat_info') && !l.startsWith('cmdstat_config'))
+    .sort();
+}
+
+test('a script error a command already counted is not counted again; the script still fails (XREAD BLOCK refused too)', async () => {
+  await runRows(conn, [
+    [['CONFIG', 'RESETSTAT'], OK],
+    [['SET', 'str', 'abc'], OK],
+    [['EVAL', "return redis.call('incr', 'str')", '0'], /^-ERR value is not an integer or out of range script: \w{40}, on @user_script:1\.\r\n$/],
+    [['EVAL', "return {1, {err='NESTED one'}, redis.pcall('incr', 'str')}", '0'], arr(int(1), err('NESTED one'), err('ERR value is not an integer or out of range'))],
+    [['EVAL', "return redis.call('xread', 'BLOCK', '0', 'STREAMS', 's', '$')", '0'], /^-ERR xread command is not allowed with BLOCK option from scripts script: \w{40}, on @user_script:1\.\r\n$/],
+  ]);
+  const counters = await errorCounters(conn);
+  assert.ok(counters.includes('total_error_replies:4'), counters.join('\n')); // two INCRs, XREAD, NESTED
+  assert.ok(counters.includes('errorstat_ERR:count=3') && counters.includes('errorstat_NESTED:count=1'), counters.join('\n'));
+  assert.ok(counters.includes('cmdstat_eval:calls=3,rejected_calls=0,failed_calls=4'), counters.join('\n'));
+  assert.ok(counters.includes('cmdstat_incr:calls=2,rejected_calls=0,failed_calls=2'), counters.join('\n'));
+  if (!hasRedis) return;
+  await withRealRedis(async (real) => {
+    await sameReplies(conn, real, [['CONFIG', 'RESETSTAT'], ...ERROR_STATS]);
+    assert.equal(await errorCounters(conn), await errorCounters(real));
+  });
+});
+
 /** Scripts whose replies must be byte-identical on real Redis 7.0 (no multi-key maps: iteration order differs). */
 const DIFFERENTIAL: string[][] = [
   ['EVAL', "return 'hello'", '0'],
