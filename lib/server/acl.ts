@@ -1,8 +1,7 @@
 /**
- * ACL users and what they may do (acl.c): passwords kept as SHA-256 hex, a root selector plus `(...)` selectors,
- * each with allowed commands (categories, commands, subcommands, first arguments), key patterns with read/write
- * permissions and channel patterns; the rules that change them and their description back as rules; the check
- * dispatch runs before each command; AUTH; the `default` user behind requirepass; `user` lines and the ACL file.
+ * ACL users (acl.c): SHA-256 password hashes and selectors (allowed commands, read/write key patterns, channel
+ * patterns), the rules that change them and their description back as rules, the permission check dispatch, EXEC
+ * and scripts run, AUTH, the default user behind requirepass, `user` config lines and the ACL file.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -800,7 +799,8 @@ export class Acl {
 
   /** ACL DELUSER: the number deleted; their connections are closed. The default user is refused first. */
   deleteUsers(names: readonly string[], self: Client): number | string {
-    if (names.includes('default')) return "ERR The 'default' user cannot be removed";
+    // compared as C strings: "default\0x" is refused too
+    if (names.some((n) => cText(n) === 'default')) return "ERR The 'default' user cannot be removed";
     let deleted = 0;
     for (const name of names) {
       const u = this.users.get(name);

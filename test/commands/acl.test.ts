@@ -473,6 +473,39 @@ test('differential: ACL SETUSER errors, CAT and DRYRUN', () =>
     ]);
   }));
 
+test('differential: AUTH and HELLO with users, in and out of MULTI, and what the log says about them', () =>
+  withBoth(async (real, ours) => {
+    await same(real, ours, [
+      ['ACL', 'SETUSER', 'alice', 'on', '>pw', '+@all', '~*'], ['ACL', 'SETUSER', 'off', '>pw', '+@all'], ['ACL', 'SETUSER', 'bin', 'on', '>a\0b', '+@all'],
+      ['ACL', 'LOG', 'RESET'],
+    ]);
+    const [r, o] = [await RawConnection.connect(redis!.port), await srv.connect()];
+    try {
+      // HELLO's successful reply carries the connection id: only its refusals are compared byte for byte
+      const lines = [
+        ['AUTH', 'pw'], ['AUTH', 'alice', 'nope'], ['AUTH', 'off', 'pw'], ['AUTH', 'nobody', 'pw'], ['AUTH', 'bin', 'a'], ['AUTH', 'bin', 'a\0b'],
+        ['ACL', 'WHOAMI'], ['AUTH', 'a', 'b', 'c'], ['HELLO', '3', 'AUTH', 'alice', 'nope'], ['HELLO', '2', 'AUTH', 'alice', 'pw', 'SETNAME', 'a b'],
+        ['ACL', 'WHOAMI'], ['CLIENT', 'GETNAME'], ['HELLO', '2', 'SETNAME', 'n1', 'AUTH', 'nobody', 'x'], ['CLIENT', 'GETNAME'], ['HELLO', '2', 'FOO\0BAR'],
+        ['MULTI'], ['AUTH', 'alice', 'wrong'], ['AUTH', 'default', 'x'], ['EXEC'], ['ACL', 'WHOAMI'],
+        ['CONFIG', 'SET', 'requirepass', 'sekret'], ['AUTH', 'sekret'], ['AUTH', 'default', 'sekret'], ['ACL', 'GETUSER', 'default'],
+        ['CONFIG', 'SET', 'requirepass', ''], ['ACL', 'GETUSER', 'default'], ['AUTH', 'x'], ['RESET'], ['ACL', 'WHOAMI'],
+      ];
+      for (const line of lines) {
+        r.send(...line);
+        o.send(...line);
+        const [want, got] = [await r.readRaw(), await o.readRaw()];
+        if (line[0] === 'HELLO' && !want.startsWith('-')) assert.ok(!got.startsWith('-'), `${label(line)}: ${got}`);
+        else assert.is(got, want, label(line));
+      }
+    } finally {
+      r.close();
+      o.close();
+    }
+    const strip = (log: any[]) => log.map((e: any[]) => chunk(e).filter(([k]) => k !== 'age-seconds' && k !== 'client-info'));
+    assert.equal(strip(await ask(ours, 'ACL', 'LOG')), strip(await ask(real, 'ACL', 'LOG')));
+    await same(real, ours, [['CLIENT', 'KILL', 'USER', 'nobody'], ['CLIENT', 'KILL', 'USER', 'alice'], ['ACL', 'DELUSER', 'alice', 'off', 'x']]);
+  }));
+
 test('differential: permission errors as the user sees them, one connection per user', () =>
   withBoth(async (real, ours) => {
     const users: string[][] = [
