@@ -1,17 +1,18 @@
 /**
  * CLIENT subcommands (clientCommand in networking.c): ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, NO-EVICT,
- * UNBLOCK, PAUSE, UNPAUSE, GETREDIR, TRACKINGINFO, HELP. Client tracking is not implemented, so it answers as an
- * unknown subcommand rather than pretend.
+ * UNBLOCK, PAUSE, UNPAUSE, TRACKING, CACHING, GETREDIR, TRACKINGINFO, HELP. The tracking state itself (what is
+ * cached where, the invalidations) is lib/server/tracking.ts's.
  */
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_INTEGER, ERR_UNBLOCKED, fail } from '../protocol/errors';
-import { array, bulk, error, int, map, NIL, OK, ONE, set, verbatim, ZERO, type Reply } from '../protocol/reply';
+import { array, bulk, error, int, map, NIL, OK, ONE, sequence, set, verbatim, ZERO, type Reply } from '../protocol/reply';
 import { parseInteger } from '../store/numbers';
 import { unblockClientOnKeys } from '../server/blocking';
+import { clientTracking, disableTracking, enableTracking, trackingRedirect, type TrackingOptions } from '../server/tracking';
 import type { Client } from '../server/client';
 import { clientInfoLine, clientType, noEvictClients, type Running } from '../server/client-info';
 import { setClientName } from './connection';
 import { helpReply, subcommandSyntaxError } from './server';
-import { cText, type ArgCursor } from './args';
+import { cText, keyword, type ArgCursor } from './args';
 import { aclOf, type User } from '../server/acl';
 import { str, integer, tok, oneof, block } from './docs';
 import type { CommandContext, CommandSpec } from './types';
@@ -67,7 +68,12 @@ export const clientCommands: readonly CommandSpec[] = [
         history: [['6.2.0', 'The WRITE and ALL modes.']],
         args: [integer('timeout'), oneof('mode', tok('WRITE'), tok('ALL')).opt.since('6.2.0')] },
       { name: 'UNPAUSE', arity: 2, flags: f('admin', 'noscript', 'loading', 'stale', 'sentinel'), group: 'connection', since: '6.2.0', summary: 'End a CLIENT PAUSE now: held commands run.', complexity: 'O(N) Where N is the number of paused clients', acl: CONN, run: clientUnpauseCommand },
-      { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: "The client that receives this connection's tracking invalidations, if any.", complexity: 'O(1)', acl: CONN, run: () => int(-1) },
+      { name: 'TRACKING', arity: -3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: 'Turn client-side caching support (key tracking and invalidation messages) on or off.', complexity: 'O(1). Some options may introduce additional complexity.', acl: CONN, run: clientTrackingCommand,
+        args: [oneof('status', tok('ON'), tok('OFF')), integer('client-id', 'REDIRECT').opt, str('prefix', 'PREFIX').opt.manyTokens,
+          tok('BCAST').opt, tok('OPTIN').opt, tok('OPTOUT').opt, tok('NOLOOP').opt] },
+      { name: 'CACHING', arity: 3, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: 'Say whether the keys of the next command are to be tracked (OPTIN / OPTOUT tracking).', complexity: 'O(1)', acl: CONN, run: clientCachingCommand,
+        args: [oneof('mode', tok('YES'), tok('NO'))] },
+      { name: 'GETREDIR', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.0.0', summary: "The client that receives this connection's tracking invalidations, if any.", complexity: 'O(1)', acl: CONN, run: ({ client }) => int(trackingRedirect(client)) },
       { name: 'TRACKINGINFO', arity: 2, flags: f('noscript', 'loading', 'stale'), group: 'connection', since: '6.2.0', summary: 'The client-side caching (tracking) state of this connection.', complexity: 'O(1)', acl: CONN, run: clientTrackinginfoCommand },
       { name: 'HELP', arity: 2, flags: f('loading', 'stale'), group: 'connection', since: '5.0.0', summary: 'List the CLIENT subcommands.', complexity: 'O(1)', acl: CONN, run: clientHelpCommand },
     ],
@@ -248,15 +254,130 @@ function clientNoEvictCommand({ client }: CommandContext, args: ArgCursor): Repl
   return OK;
 }
 
+// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+function clientTrackingCommand(ctx: CommandContext): Reply {
+  const { argv, server, client } = ctx;
+  let redirect = 0;
+  const options: TrackingOptions = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  // every option is read (and checked) before ON or OFF is looked at
+  for (let j = 3; j < argv.length; j++) {
+    const opt = keyword(argv[j]);
+    const more = j < argv.length - 1;
+    if (opt === 'REDIRECT' && more) {
+      if (redirect !== 0) fail('ERR A client can only redirect to a single other client');
+      const id = parseInteger(argv[++j]);
+      if (id === null) fail(ERR_NOT_INTEGER);
+      // the client must exist now; that it may go away later is what the broken-redirect state is for
+      if (!server.clients.has(Number(id))) fail('ERR The client ID you want redirect to does not exist');
+      redirect = Number(id);
+    } else if (opt === 'BCAST') {
+      options.bcast = true;
+    } else if (opt === 'OPTIN') {
+      options.optin = true;
+    } else if (opt === 'OPTOUT') {
+      options.optout = true;
+    } else if (opt === 'NOLOOP') {
+      options.noloop = true;
+    } else if (opt === 'PREFIX' && more) {
+      prefixes.push(argv[++j]);
+    } else {
+      fail(ERR_SYNTAX);
+    }
+  }
+  const onOff = keyword(argv[2]);
+  if (onOff === 'OFF') {
+    disableTracking(server, client);
+    return OK;
+  }
+  if (onOff !== 'ON') fail(ERR_SYNTAX);
+  const st = clientTracking(client);
+  const on = st?.on === true;
+  if (!options.bcast && prefixes.length) fail('ERR PREFIX option requires BCAST mode to be enabled');
+  if (on && st!.bcast !== options.bcast) {
+    fail("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+  }
+  if (options.bcast && (options.optin || options.optout)) fail('ERR OPTIN and OPTOUT are not compatible with BCAST');
+  if (options.optin && options.optout) fail("ERR You can't specify both OPTIN mode and OPTOUT mode");
+  if ((options.optin && on && st!.optout) || (options.optout && on && st!.optin)) {
+    fail("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+  }
+  const overlap = options.bcast ? prefixOverlap(st?.prefixes ?? null, prefixes) : null;
+  if (overlap?.refused) fail(overlap.text);
+  enableTracking(server, client, redirect, options, prefixes);
+  if (overlap === null) return OK;
+  // checkPrefixCollisionsOrReply() answers an overlap among the new prefixes found past the first one, then tells
+  // its caller all is well: Redis 7.0 registers every prefix and sends the error and then +OK
+  server.stats.countError(overlap.text);
+  ctx.command.stats.failed++;
+  return sequence([error(overlap.text), OK]);
+}
+
+/**
+ * checkPrefixCollisionsOrReply(): two prefixes of one client overlap when one starts the other (a key would be
+ * announced twice). An overlap with a prefix the client has, or of the first new prefix with a later one, refuses
+ * the command; one found further on does not (see above).
+ */
+function prefixOverlap(existing: ReadonlySet<string> | null, prefixes: readonly string[]): { text: string; refused: boolean } | null {
+  const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+  const sorted = existing ? [...existing].sort(byteOrder) : [];
+  const tail = 'Prefixes for a single client must not overlap.';
+  for (let i = 0; i < prefixes.length; i++) {
+    const clash = sorted.find((p) => overlaps(p, prefixes[i]));
+    if (clash !== undefined) {
+      return { text: `ERR Prefix '${cText(prefixes[i])}' overlaps with an existing prefix '${cText(clash)}'. ${tail}`, refused: true };
+    }
+    for (let j = i + 1; j < prefixes.length; j++) {
+      if (!overlaps(prefixes[i], prefixes[j])) continue;
+      return { text: `ERR Prefix '${cText(prefixes[i])}' overlaps with another provided prefix '${cText(prefixes[j])}'. ${tail}`, refused: i === 0 };
+    }
+  }
+  return null;
+}
+
+/** Prefixes as Redis's radix tree lists them: bytewise. */
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+// CLIENT CACHING YES|NO
+function clientCachingCommand({ client, argv }: CommandContext): Reply {
+  const st = clientTracking(client);
+  if (!st?.on) fail('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+  const mode = keyword(argv[2]);
+  if (mode === 'YES') {
+    if (!st!.optin) fail('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+  } else if (mode === 'NO') {
+    if (!st!.optout) fail('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+  } else {
+    fail(ERR_SYNTAX);
+  }
+  st!.caching = true;
+  return OK;
+}
+
 // CLIENT TRACKINGINFO
-function clientTrackinginfoCommand(): Reply {
-  // tracking is never enabled here: what Redis reports for a client that has not turned it on
-  return map([bulk('flags'), set([bulk('off')]), bulk('redirect'), int(-1), bulk('prefixes'), array([])]);
+function clientTrackinginfoCommand({ client }: CommandContext): Reply {
+  const st = clientTracking(client);
+  const flags = [st?.on ? 'on' : 'off'];
+  if (st?.on) {
+    if (st.bcast) flags.push('bcast');
+    if (st.optin) flags.push('optin', ...(st.caching ? ['caching-yes'] : []));
+    if (st.optout) flags.push('optout', ...(st.caching ? ['caching-no'] : []));
+    if (st.noloop) flags.push('noloop');
+    if (st.brokenRedirect) flags.push('broken_redirect');
+  }
+  const prefixes = st?.prefixes ? [...st.prefixes].sort(byteOrder) : [];
+  return map([
+    bulk('flags'), set(flags.map((f) => bulk(f))),
+    bulk('redirect'), int(trackingRedirect(client)),
+    bulk('prefixes'), array(prefixes.map((p) => bulk(p))),
+  ]);
 }
 
 // CLIENT HELP
 function clientHelpCommand({ argv }: CommandContext): Reply {
   return helpReply(argv[0], [
+    'CACHING (YES|NO)',
+    '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
     'GETREDIR',
     '    Return the client ID we are redirecting to when tracking is enabled.',
     'GETNAME',
@@ -293,6 +414,9 @@ function clientHelpCommand({ argv }: CommandContext): Reply {
     '    Assign the name <name> to the current connection.',
     'UNBLOCK <clientid> [TIMEOUT|ERROR]',
     '    Unblock the specified blocked client.',
+    'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+    '         [OPTIN] [OPTOUT] [NOLOOP]',
+    '    Control server assisted client side caching.',
     'TRACKINGINFO',
     '    Report tracking status for the current connection.',
     'NO-EVICT (ON|OFF)',

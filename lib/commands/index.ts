@@ -38,6 +38,7 @@ import { scriptingCommands } from './scripting';
 import { functionCommands } from './function';
 import { busyError } from '../scripting/engine';
 import { enterCommand, leaveCommand } from '../server/notify';
+import { trackingAfterCall, trackingBeforeCommand } from '../server/tracking';
 import { aclOf, dispatchDenial } from '../server/acl';
 import { aclCommands } from './acl';
 
@@ -144,6 +145,7 @@ const SUBSCRIBED_MODE_COMMANDS = new Set([
  */
 export function dispatch(server: Server, client: Client, argv: string[]): Reply | Deferred {
   const command = commandTable.lookup(argv);
+  trackingBeforeCommand(server, client, command);
   if (command === undefined) {
     const text = commandTable.isContainer(argv[0]) ? errUnknownSubcommand(argv[1], argv[0]) : errUnknownCommand(argv);
     return reject(server, client, undefined, argv, text);
@@ -255,6 +257,7 @@ export function call(server: Server, client: Client, command: Command, argv: str
     server.propagation.also(ctx.db.id, ctx.rewrite ?? argv);
   }
   server.propagation.exit();
+  trackingAfterCall(server, client, command, argv);
   const usec = Math.floor((performance.now() - t0) * 1000); // whole microseconds, as Redis's ustime() counts
   const stats = command.stats;
   stats.calls++;

@@ -6,6 +6,7 @@
 import type { Client } from './client';
 import type { Server } from './server';
 import { isSubscribed, subscriptionCounts } from './pubsub';
+import { trackingFlags, trackingRedirect } from './tracking';
 
 /** The command being run, when the described client is the one asking (CLIENT LIST/INFO from itself). */
 export interface Running {
@@ -41,8 +42,8 @@ export function clientMemory(server: Server, c: Client, running?: Running) {
 export const noEvictClients = new WeakSet<Client>();
 
 /**
- * Redis's one-letter client flags: S replica, O monitor, M master, P pub/sub, x MULTI, b blocked, d dirty CAS,
- * c closing, e no-evict.
+ * Redis's one-letter client flags: S replica, O monitor, M master, P pub/sub, x MULTI, b blocked, t tracking,
+ * R broken tracking redirect, B tracking broadcast, d dirty CAS, c closing, e no-evict.
  */
 export function clientFlags(c: Client): string {
   let f = '';
@@ -53,6 +54,7 @@ export function clientFlags(c: Client): string {
   if (isSubscribed(c)) f += 'P';
   if (mode === 'multi') f += 'x';
   if (mode === 'blocked') f += 'b';
+  f += trackingFlags(c);
   if (c.watchTouched) f += 'd';
   if (mode === 'closing') f += 'c';
   if (noEvictClients.has(c)) f += 'e';
@@ -82,6 +84,6 @@ export function clientInfoLine(server: Server, c: Client, running?: Running): st
     `age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)} ` +
     `flags=${clientFlags(c)} db=${c.db.id} sub=${subs.channels} psub=${subs.patterns} ssub=${subs.shards} multi=${multi} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} ` +
     `argv-mem=${m.argvMem} multi-mem=${m.multiMem} rbs=${REPLY_BUF} rbp=${c.bytesIn > 0 ? REPLY_BUF : 0} ` +
-    `obl=${m.obl} oll=0 omem=${m.omem} tot-mem=${m.total} events=${events} cmd=${cmd} user=${c.user ? c.user.name : '(superuser)'} redir=-1 resp=${c.proto}`
+    `obl=${m.obl} oll=0 omem=${m.omem} tot-mem=${m.total} events=${events} cmd=${cmd} user=${c.user ? c.user.name : '(superuser)'} redir=${trackingRedirect(c)} resp=${c.proto}`
   );
 }

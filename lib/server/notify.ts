@@ -42,6 +42,11 @@ export class KeyspaceNotifications {
   held: Reply[] = [];
   /** Where among `held` the command's reply goes (Redis added it before notifying); -1: after all of them. */
   replyAt = -1;
+  /**
+   * Messages for `running` that follow its whole top-level reply, EXEC's and a script's included: client-side
+   * caching invalidations of keys its own command changed (tracking.ts; Redis's tracking_pending_keys).
+   */
+  trailing: Reply[] = [];
 
   constructor(server: Server) {
     // The stored value keeps `n` beside `A` (CONFIG GET shows Redis's `AKE` for `KEAn`; see config-values.ts).
@@ -105,8 +110,9 @@ export function enterCommand(server: Server, client: Client): OuterCommand {
 
 /**
  * The command is done: its reply with the client's held messages in line, before it or (from replyWritten on,
- * or everything when `after`) behind it. A parked or silenced command's messages are written out at once, as
- * Redis sends pushes even under CLIENT REPLY OFF. A script's command leaves them to the caller's reply.
+ * or everything when `after`) behind it, and at the top level the trailing ones last. A parked or silenced
+ * command's messages are written out at once, as Redis sends pushes even under CLIENT REPLY OFF. A script's
+ * command leaves them to the caller's reply.
  */
 export function leaveCommand(server: Server, client: Client, outer: OuterCommand, reply: Reply | Deferred, after = false): Reply | Deferred {
   const n = server.notifications;
@@ -115,14 +121,22 @@ export function leaveCommand(server: Server, client: Client, outer: OuterCommand
   n.running = outer.running;
   n.current = outer.current;
   n.replyAt = outer.replyAt;
+  if (client !== holder) return reply;
   const held = n.held;
-  if (held.length === 0 || client !== holder) return reply;
+  const trailing = outer.running === null ? n.trailing : NONE;
+  if (held.length === 0 && trailing.length === 0) return reply;
   n.held = [];
+  if (trailing.length) n.trailing = [];
   if (typeof reply === 'object' && client.replyMode === 'on') {
-    return at < 0 ? sequence([...held, reply]) : sequence([...held.slice(0, at), reply, ...held.slice(at)]);
+    const before = at < 0 ? held : held.slice(0, at);
+    const behind = at < 0 ? NONE : held.slice(at);
+    return sequence([...before, reply, ...behind, ...trailing]);
   }
   const writer = server.writer;
   writer.proto = client.proto;
   for (const m of held) writer.write(m);
+  for (const m of trailing) writer.write(m);
   return reply;
 }
+
+const NONE: readonly Reply[] = Object.freeze([]);

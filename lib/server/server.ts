@@ -16,6 +16,7 @@ import { obufLimits } from './config-values';
 import { isSubscribed } from './pubsub';
 import { KeyspaceNotifications, notifyKeyspaceEvent, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify';
 import { isMonitor } from '../commands/monitor';
+import { trackingCron } from './tracking';
 import { Replication } from './replication';
 import { ClientPause } from './pause';
 import { ReplicaRole } from './replica-of';
@@ -87,6 +88,10 @@ export class Server {
   private maxClients = 10000;
   /** The client whose input is being processed: its replies go to the shared writer. */
   private current: Client | null = null;
+  /** The client whose replies the shared writer holds right now, if any. */
+  get processing(): Client | null {
+    return this.current;
+  }
   private shuttingDown = false;
   private lastReplicationCron = 0;
   onShutdown: (() => void) | null = null;
@@ -278,6 +283,7 @@ export class Server {
     try {
       const now = this.clock.now();
       this.keyspace.activeExpireCycle();
+      trackingCron(this);
       this.stats.sample(now);
       if (this.idleTimeoutSec > 0) this.closeIdleClients();
       if (now - this.lastReplicationCron >= 1000) {
