@@ -94,7 +94,7 @@ function helloCommand(ctx: CommandContext, args: ArgCursor): Reply {
     const typed = args.next();
     const opt = keyword(typed);
     if (opt === 'AUTH' && args.remaining >= 2) {
-      if (!aclOf(ctx.server).authenticate(ctx.client, args.next(), args.next(), ctx.argv[0])) fail(ERR_WRONGPASS);
+      if (!aclOf(ctx.server).authenticate(ctx.client, args.next(), args.next(), ctx)) fail(ERR_WRONGPASS);
     } else if (opt === 'SETNAME' && args.remaining >= 1) {
       setClientName(ctx, args.next());
     } else {
@@ -149,6 +149,6 @@ function authCommand(ctx: CommandContext, args: ArgCursor): Reply {
   } else {
     username = args.next();
   }
-  if (!acl.authenticate(ctx.client, username, args.next(), ctx.argv[0])) fail(ERR_WRONGPASS);
+  if (!acl.authenticate(ctx.client, username, args.next(), ctx)) fail(ERR_WRONGPASS);
   return OK;
 }

@@ -744,14 +744,18 @@ export class Acl {
     return u.passwords.includes(sha256Hex(password));
   }
 
-  /** ACLAuthenticateUser(): on success the client becomes that user; a failure is logged (reason auth). */
-  authenticate(client: Client, username: string, password: string, typedName: string): boolean {
+  /**
+   * ACLAuthenticateUser(): on success the client becomes that user; a failure is logged (reason auth, the command
+   * name as typed for object). `running` is the AUTH or HELLO doing it.
+   */
+  authenticate(client: Client, username: string, password: string, running: { argv: readonly string[]; command: { fullname: string } }): boolean {
     if (this.checkCredentials(username, password)) {
       client.authenticated = true;
       client.user = this.users.get(username)!;
       return true;
     }
-    this.addLogEntry(client, 'auth', client.mode === 'multi' ? 'multi' : 'toplevel', typedName, username);
+    const { argv, command } = running;
+    this.addLogEntry(client, 'auth', client.mode === 'multi' ? 'multi' : 'toplevel', argv[0], username, { client, argv, fullname: command.fullname });
     return false;
   }
 

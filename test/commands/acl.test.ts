@@ -147,6 +147,7 @@ test('AUTH and HELLO authenticate as users; disabled users and wrong passwords a
   const entry = (i: number) => Object.fromEntries(chunk(log[i]));
   assert.equal([entry(0).object, entry(0).username, entry(0).reason, entry(0).context, entry(0).count], ['AUTH', 'nobody', 'auth', 'toplevel', 1]);
   assert.equal([entry(1).object, entry(1).username, entry(1).count], ['AUTH', 'alice', 2]);
+  assert.match(entry(0)['client-info'], / cmd=auth user=default /); // the client as it was while AUTH ran
 });
 
 const chunk = (flat: any[]) => {
