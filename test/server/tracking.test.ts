@@ -420,6 +420,21 @@ test('tracking-table-max-keys: with no command coming, the cron evicts, with mor
   assert.is(await stat(a, 'stats', 'tracking_total_keys'), '1');
 });
 
+test('tracking-table-max-keys: a command queued in MULTI still brings the table under the limit first, told before QUEUED', async () => {
+  const a = await connect(3);
+  const w = await connect();
+  await ok(w, 'CONFIG', 'SET', 'hz', '1'); // the cron a second away: the queued command is what evicts
+  await ok(a, 'CLIENT', 'TRACKING', 'on');
+  assert.equal(await transcript(a, ['MGET', '1{tag}', '2{tag}']), [arr(NULL3, NULL3)]);
+  await ok(a, 'MULTI');
+  await ok(w, 'CONFIG', 'SET', 'tracking-table-max-keys', '1');
+  a.send('PING');
+  assert.match(await a.readRaw(), /^>2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$6\r\n[12]\{tag\}\r\n$/);
+  assert.is(await a.readRaw(), QUEUED);
+  a.send('EXEC');
+  assert.is(await a.readRaw(), arr(PONG));
+});
+
 test('scripts: a read makes the caller track the keys the script declared; EVAL_RO and FCALL_RO alone do not', async () => {
   const a = await connect(3);
   const w = await connect();
