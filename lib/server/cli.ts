@@ -79,18 +79,19 @@ export function parseMachinesCommand(words: string[]): MachinesRequest {
   return request;
 }
 
+const PROGRAM_FLAGS = { '--version': Boolean, '-v': '--version', '--help': Boolean, '-h': '--help' } as const;
+
 export function parseCommandLine(argv: string[]): CliOptions {
   if (argv[0] === 'machines') return { action: 'machines', directives: [], machines: parseMachinesCommand(argv.slice(1)) };
-  // `arg` handles the program's own flags; everything else passes through, in order, to the redis-style reader.
-  let parsed;
-  try {
-    parsed = arg({ '--version': Boolean, '-v': '--version', '--help': Boolean, '-h': '--help' }, { argv, permissive: true });
-  } catch (e) {
-    throw new CliError((e as Error).message);
+  // As redis-server, -v/--version and -h/--help count only as the first argument; `arg` reads them. Nothing else is
+  // handed to it: it would split any word starting with one dash into short flags ("-@all" into -@ -a -l -l), and
+  // parameter values may start with one (`--bind "127.0.0.1 -::1"`, `--user alice on -@all`).
+  if (argv.length > 0 && argv[0] in PROGRAM_FLAGS) {
+    const parsed = arg(PROGRAM_FLAGS, { argv: argv.slice(0, 1) });
+    if (parsed['--help']) return { action: 'help', directives: [] };
+    if (parsed['--version']) return { action: 'version', directives: [] };
   }
-  if (parsed['--help']) return { action: 'help', directives: [] };
-  if (parsed['--version']) return { action: 'version', directives: [] };
-  const rest = parsed._;
+  const rest = argv;
   const opts: CliOptions = { action: 'serve', directives: [] };
   let i = 0;
   if (rest.length && !rest[0].startsWith('--')) {
