@@ -15,6 +15,11 @@ export interface ParseLimits {
   maxBulkLen: number; // proto-max-bulk-len
   maxInlineLen: number; // PROTO_INLINE_MAX_SIZE: the longest line (inline request or count line) we wait for
   fromMaster: boolean; // a master's stream is trusted with bulks above proto-max-bulk-len, as Redis does
+  /**
+   * The client has yet to authenticate and must (authRequired in networking.c): until it does, a request may have at
+   * most 10 arguments of at most 16384 bytes, so an unauthenticated peer cannot make the server buffer much.
+   */
+  readonly authRequired?: boolean;
 }
 
 export const DEFAULT_LIMITS: ParseLimits = { maxBulkLen: 512 * 1024 * 1024, maxInlineLen: 64 * 1024, fromMaster: false };
@@ -128,6 +133,7 @@ export function lengthPrefixed({ crlf, as }: { crlf: boolean; as: PayloadAs }): 
     if (h.isError) return h;
     const n = h.result as number;
     if (!(n >= 0) || (n > s.data.maxBulkLen && !s.data.fromMaster)) return malformed(s, 'invalid bulk length');
+    if (n > 16384 && s.data.authRequired) return malformed(s, 'unauthenticated bulk length');
     const start = h.index, end = start + n, need = crlf ? end + 2 : end;
     const b = bytesOf(s.dataView);
     if (need > b.length) return needBytes(s, need);
@@ -140,13 +146,13 @@ export function lengthPrefixed({ crlf, as }: { crlf: boolean; as: PayloadAs }): 
  * and never pre-allocates from an untrusted count (`*2147483647` grows its array only as items arrive).
  * A count of 0 or below yields an empty list, as Redis skips such a request.
  */
-export function countedBy<T>(count: ByteParser<number>, validate: (n: number) => string | null) {
+export function countedBy<T>(count: ByteParser<number>, validate: (n: number, limits: ParseLimits) => string | null) {
   return (item: ByteParser<T>): ByteParser<T[]> =>
     new Parser((s: State) => {
       let st: State<any> = count.p(s);
       if (st.isError) return st;
       const n = st.result as number;
-      const problem = validate(n);
+      const problem = validate(n, s.data);
       if (problem) return malformed(s, problem);
       const out: T[] = [];
       for (let k = 0; k < n; k++) {

@@ -18,7 +18,8 @@ export const bulkArg = lengthPrefixed({ crlf: true, as: 'latin1' });
 /** `*<count>\r\n` then `count` bulk arguments. A count of 0 or less is an empty request, skipped like Redis does. */
 export const multibulkRequest: ByteParser<string[]> = countedBy<string>(
   countLine(42 /* * */, 'too big mbulk count string'),
-  (n) => (Number.isNaN(n) || n > INT_MAX ? 'invalid multibulk length' : null),
+  (n, limits) =>
+    Number.isNaN(n) || n > INT_MAX ? 'invalid multibulk length' : n > 10 && limits.authRequired ? 'unauthenticated multibulk length' : null,
 )(bulkArg);
 
 /** Split an inline request line the way sdssplitargs() does; null means unbalanced quotes. */

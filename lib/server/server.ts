@@ -326,6 +326,10 @@ export class Server {
     acl.setDefaultAuth(client);
     this.clients.set(client.id, client);
     client.deliver = (bytes) => this.deliver(client, bytes);
+    // the server's limits (live under CONFIG SET) plus whether this client must still authenticate
+    client.decoder.limits = Object.create(this.limits, {
+      authRequired: { get: () => !client.authenticated && aclOf(this).defaultRequiresAuth },
+    });
     client.actor.subscribe({
       error: (err) => {
         this.log.warning(`Client ${client.id} state machine failed: ${(err as Error)?.stack ?? err}`);

@@ -173,4 +173,20 @@ test('RESP3 replies parse', () => {
   assert.equal(d.next(reply), { kind: 'push', items: [{ kind: 'simple', text: 'x' }] });
 });
 
+test('a client that must still authenticate may send at most 10 arguments of at most 16384 bytes', () => {
+  const d = new FrameDecoder({ ...DEFAULT_LIMITS, authRequired: true });
+  d.feed(B('*10\r\n' + '$1\r\na\r\n'.repeat(9) + '$16384\r\n' + 'x'.repeat(16384) + '\r\n'));
+  assert.is((d.next(request) as string[]).length, 10);
+  for (const [bytes, reason] of [['*11\r\n', 'unauthenticated multibulk length'], ['*1\r\n$16385\r\n', 'unauthenticated bulk length']]) {
+    const e = new FrameDecoder({ ...DEFAULT_LIMITS, authRequired: true });
+    e.feed(B(bytes));
+    try {
+      e.next(request);
+      assert.unreachable('accepted');
+    } catch (err) {
+      assert.is((err as ProtocolError).reason, reason);
+    }
+  }
+});
+
 test.run();
