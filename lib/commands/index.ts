@@ -8,6 +8,7 @@ import {
 } from '../protocol/errors';
 import { error, QUEUED, type Reply } from '../protocol/reply';
 import { ArgCursor } from './args';
+import { redactedArgv } from '../server/redact';
 import { BLOCKED, type Command, type CommandContext, type CommandFlag, type CommandSpec, type Deferred } from './types';
 import type { Server } from '../server/server';
 import type { Client } from '../server/client';
@@ -285,8 +286,7 @@ function recordSlowCommand(server: Server, client: Client, command: Command, arg
   const stats = server.stats;
   const nowSec = Math.floor(server.clock.now() / 1000);
   if (usec >= stats.slowlogThresholdUs && !has(command, 'skip_slowlog')) {
-    const sensitive = (param: string) => server.config.spec(param)?.flags.includes('sensitive') ?? false;
-    stats.slowlog.push(argv, usec, nowSec, client.addr, client.name, sensitive);
+    stats.slowlog.push(redactedArgv(server, argv), usec, nowSec, client.addr, client.name);
   }
   if (usec >= stats.latency.monitorThresholdUs) {
     stats.latency.monitor.addSample(has(command, 'fast') ? 'fast-command' : 'command', Math.floor(usec / 1000), nowSec);

@@ -6,6 +6,7 @@
 import { fail } from '../protocol/errors';
 import { OK, raw, sequence, type Reply } from '../protocol/reply';
 import { pubsubOf } from '../server/pubsub';
+import { redactedArgv } from '../server/redact';
 import { systemClock } from '../store/keyspace';
 import type { Client } from '../server/client';
 import type { Server } from '../server/server';
@@ -54,7 +55,7 @@ export function feedMonitors(server: Server, client: Client, command: Command, a
   if (!monitors || monitors.size === 0 || server.loading) return reply;
   // administrative commands are considered too dangerous to be shown
   if (command.flags.includes('admin') || command.flags.includes('skip_monitor')) return reply;
-  const line = Buffer.from(monitorLine(wallClockMicros(server), client.db.id, client.addr, redacted(server, argv)), 'latin1');
+  const line = Buffer.from(monitorLine(wallClockMicros(server), client.db.id, client.addr, redactedArgv(server, argv)), 'latin1');
   let out = reply;
   for (const m of [...monitors]) {
     if (m.replyMode !== 'on') continue; // monitor lines are plain replies, not pushes: CLIENT REPLY OFF mutes them
@@ -105,45 +106,8 @@ export function quoted(s: string): string {
   return out + '"';
 }
 
-const REDACTED = '(redacted)';
 
-/**
- * The arguments as a monitor sees them: the ones redactClientCommandArgument() hides, which are those the command
- * got as far as reading. AUTH hides its password (and username) unless it had too many arguments; HELLO hides each
- * AUTH pair it parsed after a valid protocol version, up to the first option it refused (a failed AUTH included).
- */
-export function redacted(server: Server, argv: readonly string[]): readonly string[] {
-  const name = argv[0].toLowerCase();
-  if (name === 'auth') {
-    if (argv.length > 3) return argv; // syntax error before anything was read
-    return argv.map((a, i) => (i >= 1 ? REDACTED : a));
-  }
-  if (name === 'hello' && argv.length > 2) {
-    if (!/^[23]$/.test(argv[1])) return argv; // NOPROTO or not a number: no option was read
-    const out = [...argv];
-    for (let j = 2; j < argv.length; j++) {
-      const opt = argv[j].toLowerCase();
-      const more = argv.length - 1 - j;
-      if (opt === 'auth' && more >= 2) {
-        out[j + 1] = out[j + 2] = REDACTED;
-        if (!authenticates(server, argv[j + 1], argv[j + 2])) break;
-        j += 2;
-      } else if (opt === 'setname' && more >= 1 && /^[\x21-\x7e]*$/.test(argv[j + 1])) {
-        j++;
-      } else {
-        break; // HELLO stops at the first bad option
-      }
-    }
-    return out;
-  }
-  return argv;
-}
 
-/** Whether AUTH user pass succeeds: only the default user exists, with requirepass as its password (if any). */
-function authenticates(server: Server, user: string, pass: string): boolean {
-  const required = server.config.get('requirepass');
-  return user === 'default' && (required === '' || pass === required);
-}
 
 /**
  * gettimeofday() in microseconds. The server's clock gives the time (tests inject one); the real clock adds the

@@ -6,7 +6,6 @@
 
 const MAX_ARGC = 32; // SLOWLOG_ENTRY_MAX_ARGC
 const MAX_STRING = 128; // SLOWLOG_ENTRY_MAX_STRING
-const REDACTED = '(redacted)';
 
 export interface SlowlogEntry {
   id: number;
@@ -22,8 +21,8 @@ export class SlowLog {
   private nextId = 0;
   maxLen = 128;
 
-  push(argv: readonly string[], duration: number, timeSec: number, peer: string, name: string, isSensitive: (param: string) => boolean): void {
-    const redacted = redact(argv, isSensitive);
+  /** `redacted`: the arguments as redactedArgv() (lib/server/redact.ts) shows them. */
+  push(redacted: readonly string[], duration: number, timeSec: number, peer: string, name: string): void {
     const argc = Math.min(redacted.length, MAX_ARGC);
     const kept: string[] = [];
     for (let j = 0; j < argc; j++) {
@@ -47,30 +46,3 @@ export class SlowLog {
   }
 }
 
-/** redactClientCommandArgument() as the commands that hold secrets call it. */
-function redact(argv: readonly string[], isSensitive: (param: string) => boolean): readonly string[] {
-  const cmd = argv[0].toLowerCase();
-  if (cmd === 'auth') return [argv[0], ...argv.slice(1).map(() => REDACTED)];
-  if (cmd === 'hello' || cmd === 'migrate') {
-    const out = [...argv];
-    for (let i = 1; i < out.length; i++) {
-      const opt = out[i].toLowerCase();
-      if (cmd === 'hello' && opt === 'auth' && i + 2 < out.length) {
-        out[i + 1] = out[i + 2] = REDACTED;
-        i += 2;
-      } else if (cmd === 'migrate' && opt === 'auth' && i + 1 < out.length) {
-        out[++i] = REDACTED;
-      } else if (cmd === 'migrate' && opt === 'auth2' && i + 2 < out.length) {
-        out[i + 1] = out[i + 2] = REDACTED;
-        i += 2;
-      }
-    }
-    return out;
-  }
-  if (cmd === 'config' && argv.length > 2 && argv[1].toLowerCase() === 'set') {
-    const out = [...argv];
-    for (let i = 2; i + 1 < out.length; i += 2) if (isSensitive(out[i])) out[i + 1] = REDACTED;
-    return out;
-  }
-  return argv;
-}

@@ -4,7 +4,8 @@ import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { RawConnection } from '../helpers/raw';
 import { hasRedis, startRedis } from '../helpers/servers';
 import { err, OK, QUEUED } from '../helpers/resp';
-import { monitorLine, quoted, redacted } from '../../lib/commands/monitor';
+import { monitorLine, quoted } from '../../lib/commands/monitor';
+import { redactedArgv as redacted } from '../../lib/server/redact';
 
 const test = suite('commands/monitor');
 

@@ -180,6 +180,16 @@ test('SLOWLOG: entries, order, limits, argument trimming and redaction', async (
     [['SLOWLOG', 'LEN'], int(1)], // the CONFIG SET that turned it off was still logged
     [['SLOWLOG', 'HELP'], /^\*12\r\n\+SLOWLOG <subcommand> /],
   ]);
+  // ACL SETUSER hides its user name and every rule, even a rejected one (as real Redis 7.0 logs it)
+  await runRows(conn, [
+    [['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], OK],
+    [['SLOWLOG', 'RESET'], OK],
+    [['ACL', 'SETUSER', 'bob', 'on', '>pw', '~*'], OK],
+    [['ACL', 'SETUSER', 'bob', 'bad'], /^-ERR Error in ACL SETUSER modifier 'bad': Syntax error/],
+  ]);
+  const acl = items(await call(conn, 'SLOWLOG', 'GET', '2'));
+  assert.equal(argv(acl[0]), ['ACL', 'SETUSER', '(redacted)', '(redacted)']);
+  assert.equal(argv(acl[1]), ['ACL', 'SETUSER', '(redacted)', '(redacted)', '(redacted)', '(redacted)']);
 });
 
 test('LATENCY: histograms per command, monitor events, reset', async () => {

@@ -42,7 +42,8 @@ test('mistakes are one-line errors', () => {
       assert.instance(e, CliError);
       return (e as Error).message;
     }
-    return assert.unreachable('accepted');
+    assert.unreachable('accepted');
+    return '';
   };
   assert.match(message('/no/such.conf'), /^Fatal error, can't open config file '\/no\/such\.conf': No such file or directory$/);
   assert.match(message('--port'), /needs a value/);
