@@ -16,6 +16,7 @@ import { Arg, block, integer, key, oneof, tok } from './docs';
 import { keyAt, sortKeys, sortRoKeys, UNKNOWN } from './keyspecs';
 import type { CommandContext, CommandSpec } from './types';
 import { notifyKeyspaceEvent, NOTIFY_GENERIC, NOTIFY_LIST } from '../server/notify';
+import { hasUnrestrictedKeyAccess } from '../server/acl';
 
 const SORT_ACL = ['@set', '@sortedset', '@list', '@dangerous'] as const;
 const COMPLEXITY = 'O(N+M*log(M)) where N is the number of elements to sort and M the number returned; O(N) when nothing is sorted.';
@@ -53,7 +54,7 @@ interface SortOptions {
 }
 
 /** The options after the key, read as sortCommandGeneric does: the last of a repeated option wins. */
-function parseOptions(argv: readonly string[], readonly: boolean): SortOptions {
+function parseOptions(argv: readonly string[], readonly: boolean, fullKeyAccess: () => boolean): SortOptions {
   const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: null, dontSort: false, gets: [], store: null };
   for (let j = 2; j < argv.length; j++) {
     const opt = cText(argv[j]).toLowerCase();
@@ -70,7 +71,10 @@ function parseOptions(argv: readonly string[], readonly: boolean): SortOptions {
       o.by = argv[++j];
       // a constant pattern has no key to look up per element; once seen, a later BY does not turn sorting back on
       if (!cText(o.by).includes('*')) o.dontSort = true;
+      // a real pattern reads keys no key spec names, so only a user who may read every key may use it
+      else if (!fullKeyAccess()) fail('ERR BY option of SORT denied due to insufficient ACL permissions.');
     } else if (opt === 'get' && left >= 1) {
+      if (!fullKeyAccess()) fail('ERR GET option of SORT denied due to insufficient ACL permissions.'); // even GET #
       o.gets.push(argv[++j]);
     } else {
       fail(ERR_SYNTAX);
@@ -194,7 +198,10 @@ function zsetRange(z: ZsetValue, start: number, count: number, desc: boolean): s
 function sortGeneric(ctx: CommandContext, args: ArgCursor, readonly: boolean): Reply {
   const { db } = ctx;
   const key = args.nextKey();
-  const o = parseOptions(ctx.argv, readonly);
+  const user = ctx.client.user;
+  let full: boolean | undefined;
+  const fullKeyAccess = () => (full ??= user === null || user.unrestricted || hasUnrestrictedKeyAccess(user, ctx.command, ctx.argv, ['access']));
+  const o = parseOptions(ctx.argv, readonly, fullKeyAccess);
   const entry = db.lookupRead(key);
   const value = entry?.value;
   if (value !== undefined && !(value instanceof List || value instanceof SetValue || value instanceof ZsetValue)) {

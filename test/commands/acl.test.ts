@@ -520,7 +520,11 @@ test('differential: permission errors as the user sees them, one connection per 
       ['ZRANGESTORE', 'k3', 'z', '0', '-1'], ['XADD', 'x', '*', 'f', 'v'], ['XLEN', 'x'], ['PFADD', 'p', 'a'], ['SETBIT', 'b', '1', '1'], ['BITCOUNT', 'b'],
       ['RENAME', 'k1', 'k2'], ['COPY', 'k1', 'g2'], ['KEYS', '*'], ['DBSIZE'], ['PING'], ['ECHO', 'e'], ['PUBLISH', 'c1', 'm'], ['PUBLISH', 'd', 'm'],
       ['SUBSCRIBE', 'd'], ['PSUBSCRIBE', 'c*'], ['CONFIG', 'GET', 'maxmemory'], ['CLIENT', 'ID'], ['INFO', 'server'], ['FLUSHALL'],
-      ['MULTI'], ['GET', 'k1'], ['SET', 'x', 'v'], ['EXEC'], ['SELECT', '0'], ['AUTH', 'nobody', 'x'],
+      ['MULTI'], ['GET', 'k1'], ['SET', 'x', 'v'], ['EXEC'], ['SELECT', '0'],
+      // SORT's BY and GET patterns read keys no key spec names: they need read access to every key
+      ['RPUSH', 'kl', '2', '1'], ['SORT', 'kl'], ['SORT', 'kl', 'BY', 'nosort'], ['SORT', 'kl', 'BY', 'w_*'], ['SORT_RO', 'kl', 'BY', 'k*'],
+      ['SORT', 'kl', 'GET', '#'], ['SORT', 'kl', 'LIMIT', '0', '1', 'GET', 'k*'], ['SORT', 'kl', 'BADOPT', 'BY', 'w_*'], ['SORT', 'kl', 'BY', 'w_*', 'BADOPT'],
+      ['AUTH', 'nobody', 'x'],
     ];
     for (const [name, ...rules] of users) {
       await same(real, ours, [['ACL', 'SETUSER', name, 'reset', 'on', '>pw', ...rules]]);
