@@ -13,6 +13,7 @@ import type { Server } from '../server/server';
 import { commandTable } from './index';
 import type { ArgCursor } from './args';
 import { signalDbReplaced } from '../server/blocking';
+import { aclOf } from '../server/acl';
 import { key, str, integer, tok, oneof, block } from './docs';
 import { keyAt } from './keyspecs';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
@@ -245,7 +246,7 @@ function configResetstatCommand({ server }: CommandContext): Reply {
 function configRewriteCommand({ server }: CommandContext): Reply {
   if (!server.configFile) fail('ERR The server is running without a config file');
   try {
-    server.config.rewrite(server.configFile);
+    server.config.rewrite(server.configFile, aclOf(server).configLines());
   } catch (e) {
     const reason = strerror(e);
     server.log.warning(`CONFIG REWRITE failed: ${reason}`);
@@ -304,7 +305,7 @@ function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
   if (sub === 'config-rewrite-force-all' && argv.length === 2) {
     if (!server.configFile) fail('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file');
     try {
-      server.config.rewrite(server.configFile, true);
+      server.config.rewrite(server.configFile, aclOf(server).configLines(), true);
     } catch (e) {
       fail(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
     }

@@ -730,6 +730,12 @@ export class Acl {
     client.authenticated = !this.defaultRequiresAuth;
   }
 
+  /** The `user` lines CONFIG REWRITE writes: every user, unless an ACL file holds them (null). */
+  configLines(): string[] | null {
+    if (this.hasAclFile) return null;
+    return this.sortedUsers().map((u) => `user ${u.name} ${u.describe()}`);
+  }
+
   sortedUsers(): User[] {
     return [...this.users.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

@@ -312,7 +312,8 @@ export const CONFIG_PARAMS: readonly ParamSpec[] = [
   }),
   special('latency-tracking-info-percentiles', '50 99 99.9', ['multiArg'], {
     parse: parsePercentiles,
-    fileLines: (v) => [{ line: v === '' ? '""' : v, force: v !== '50 99 99.9' }],
+    // Redis 7.0 writes this one even at its default
+    fileLines: (v) => [{ line: v === '' ? '""' : v, force: true }],
   }),
 ];
 

@@ -308,8 +308,10 @@ export class Config {
    * CONFIG REWRITE: rewrite the config file in place, keeping comments and the order of known lines, replacing
    * each parameter's lines with its current value, appending non-default values after a signature comment, and
    * blanking lines of parameters no longer set. The file is replaced atomically. Throws the fs error on failure.
+   * `users` are the `user` lines to write, every one (rewriteConfigUserOption); null when an ACL file holds the users,
+   * which drops the file's `user` lines.
    */
-  rewrite(file: string, forceAll = false): void {
+  rewrite(file: string, users: readonly string[] | null, forceAll = false): void {
     let old = '';
     try {
       old = readFileSync(file, 'latin1');
@@ -336,6 +338,8 @@ export class Config {
       state.addLine(entry ? entry.spec.name : directive, state.lines.length - 1);
     }
     for (const spec of this.specs) this.rewriteParam(state, spec);
+    for (const line of users ?? []) state.rewriteLine('user', line, true);
+    state.markProcessed('user');
     state.removeOrphaned();
     const content = state.content();
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
