@@ -6,10 +6,11 @@
 import { fail } from '../protocol/errors';
 import { array, bulk, double, int, map, NIL, OK, set, type Reply } from '../protocol/reply';
 import {
-  ACL_CATEGORIES, aclOf, categoryBit, commandDenial, commandsInCategory, describeCommandRules, GENPASS_MAX_BITS,
+  aclOf, categoryBit, commandDenial, commandsInCategory, describeCommandRules, GENPASS_MAX_BITS,
   hasSpaces, randomHexChars, type Selector,
 } from '../server/acl';
 import { cText, keyword, longArg, type ArgCursor } from './args';
+import { ACL_CATEGORIES } from './command';
 import { integer, oneof, str, tok } from './docs';
 import { commandTable } from './index';
 import { helpReply, subcommandSyntaxError } from './server';

@@ -45,11 +45,11 @@ const SHOWN_FLAGS: readonly CommandFlag[] = [
   'movablekeys', 'allow_busy',
 ];
 
-/** ACL categories in the order ACL prints them. */
-const ACL_CATEGORIES = [
+/** The command categories in the order ACL CAT and COMMAND INFO list them (ACLCommandCategories). */
+export const ACL_CATEGORIES = [
   'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream',
   'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
-];
+] as const;
 
 /** The row's own categories plus those its flags imply (setImplicitACLCategories). */
 export function aclCategories(c: CommandSpec): string[] {
@@ -62,7 +62,7 @@ export function aclCategories(c: CommandSpec): string[] {
   if (has('fast')) cats.add('fast');
   if (has('blocking')) cats.add('blocking');
   if (!cats.has('fast')) cats.add('slow');
-  return ACL_CATEGORIES.filter((cat) => cats.has(cat));
+  return ACL_CATEGORIES.filter((cat) => cats.has(cat)) as string[];
 }
 
 /** Key flags as a set in Redis's order, whatever order the row lists them in. */

@@ -8,7 +8,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commandTable } from '../commands';
 import { cText, keyword } from '../commands/args';
-import { aclCategories } from '../commands/command';
+import { ACL_CATEGORIES, aclCategories } from '../commands/command';
 import { getKeysFromCommand, hasKeys } from '../commands/keyspecs';
 import type { Command, KeyFlag, KeyRef } from '../commands/types';
 import { compileGlob, type Glob } from '../store/glob';
@@ -21,11 +21,6 @@ import { pubsubOf } from './pubsub';
 import type { Client } from './client';
 import type { Server } from './server';
 
-/** The command categories in the order ACL CAT lists them (ACLCommandCategories). */
-export const ACL_CATEGORIES = [
-  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream',
-  'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
-] as const;
 
 /** A category's bit in a command's category mask, or 0 for an unknown name (compared as strcasecmp does). */
 export function categoryBit(name: string): number {
