@@ -105,9 +105,11 @@ export function refuseRun(server: Server, caller: Client, flags: ScriptFlags, ro
  */
 export function countScriptErrors(server: Server, command: Command, reply: Reply, topLevel: boolean): void {
   let fresh = 0;
-  const walk = (r: Reply, top: boolean): void => {
+  // iterative: a script's reply may nest as deep as Lua's stack allows
+  const pending: Reply[] = [reply];
+  for (let r = pending.pop(); r !== undefined; r = pending.pop()) {
     if (r.kind === 'error') {
-      if (top && !topLevel) return;
+      if (r === reply && !topLevel) continue;
       if (r.counted) {
         command.stats.failed++;
       } else {
@@ -115,10 +117,9 @@ export function countScriptErrors(server: Server, command: Command, reply: Reply
         fresh++;
       }
     } else if (r.kind === 'array' || r.kind === 'map' || r.kind === 'set' || r.kind === 'push') {
-      for (const item of r.items) walk(item, false);
+      for (let i = r.items.length - 1; i >= 0; i--) pending.push(r.items[i]);
     }
-  };
-  walk(reply, true);
+  }
   if (fresh > 0) command.stats.failed++;
 }
 

@@ -135,55 +135,91 @@ export class ReplyWriter {
     this.buf[this.len++] = 10;
   }
 
-  write(r: Reply): void {
+  /**
+   * One reply into the buffer. Containers recurse while shallow (the common case, and the fastest); past
+   * DEEP_REPLY their elements go through an explicit stack instead, so a script's reply nested thousands deep
+   * (as deep as Lua's stack allows) cannot exhaust the JavaScript stack.
+   */
+  write(r: Reply, depth = 0): void {
+    const items = this.open(r);
+    if (items === null) return;
+    if (depth < DEEP_REPLY) {
+      for (const item of items) this.write(item, depth + 1);
+      return;
+    }
+    const frames: { items: readonly Reply[]; next: number }[] = [{ items, next: 0 }];
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      if (f.next === f.items.length) {
+        frames.pop();
+        continue;
+      }
+      const inner = this.open(f.items[f.next++]);
+      if (inner !== null) frames.push({ items: inner, next: 0 });
+    }
+  }
+
+  /** Write a leaf reply whole, or a container's header, returning the container's elements still to write. */
+  private open(r: Reply): readonly Reply[] | null {
     const resp3 = this.proto === 3;
     switch (r.kind) {
       case 'simple':
-        return this.ascii(`+${r.text}\r\n`);
+        this.ascii(`+${r.text}\r\n`);
+        return null;
       case 'error':
-        return this.ascii(`-${r.text}\r\n`);
+        this.ascii(`-${r.text}\r\n`);
+        return null;
       case 'int':
-        return this.header(':', r.value);
+        this.header(':', r.value);
+        return null;
       case 'bulk':
-        return this.blob('$', r.value);
+        this.blob('$', r.value);
+        return null;
       case 'null':
-        return this.ascii(resp3 ? '_\r\n' : '$-1\r\n');
+        this.ascii(resp3 ? '_\r\n' : '$-1\r\n');
+        return null;
       case 'nullArray':
-        return this.ascii(resp3 ? '_\r\n' : '*-1\r\n');
+        this.ascii(resp3 ? '_\r\n' : '*-1\r\n');
+        return null;
       case 'array':
         this.header('*', r.items.length);
-        for (const item of r.items) this.write(item);
-        return;
+        return r.items;
       case 'map':
         this.header(resp3 ? '%' : '*', resp3 ? r.items.length / 2 : r.items.length);
-        for (const item of r.items) this.write(item);
-        return;
+        return r.items;
       case 'set':
         this.header(resp3 ? '~' : '*', r.items.length);
-        for (const item of r.items) this.write(item);
-        return;
+        return r.items;
       case 'push':
         this.header(resp3 ? '>' : '*', r.items.length);
-        for (const item of r.items) this.write(item);
-        return;
+        return r.items;
       case 'double':
-        return resp3 ? this.ascii(`,${formatDouble(r.value)}\r\n`) : this.blob('$', formatDouble(r.value));
+        if (resp3) this.ascii(`,${formatDouble(r.value)}\r\n`);
+        else this.blob('$', formatDouble(r.value));
+        return null;
       case 'bool':
-        return this.ascii(resp3 ? (r.value ? '#t\r\n' : '#f\r\n') : r.value ? ':1\r\n' : ':0\r\n');
+        this.ascii(resp3 ? (r.value ? '#t\r\n' : '#f\r\n') : r.value ? ':1\r\n' : ':0\r\n');
+        return null;
       case 'bignum':
-        return resp3 ? this.ascii(`(${r.text}\r\n`) : this.blob('$', r.text);
+        if (resp3) this.ascii(`(${r.text}\r\n`);
+        else this.blob('$', r.text);
+        return null;
       case 'verbatim':
-        return resp3 ? this.blob('=', `${r.format}:${r.text}`) : this.blob('$', r.text);
+        if (resp3) this.blob('=', `${r.format}:${r.text}`);
+        else this.blob('$', r.text);
+        return null;
       case 'raw':
         this.room(r.bytes.length);
         this.len += r.bytes.copy(this.buf, this.len);
-        return;
+        return null;
       case 'sequence':
-        for (const item of r.items) this.write(item);
-        return;
+        return r.items;
     }
   }
 }
+
+/** Nesting past which the writer stops recursing (far below V8's stack, far above any command's own replies). */
+const DEEP_REPLY = 64;
 
 /** A command as a RESP multibulk request: how the replication stream and the AOF carry it. */
 export function encodeCommand(argv: readonly string[]): Buffer {

@@ -3,7 +3,7 @@
  * networking.c reads them) and server replies (RESP2 and RESP3, for the replica's link and for tests).
  * Arguments come back as latin1 strings: one char per byte, binary-safe, the form the keyspace stores.
  */
-import { Parser, recursiveParser } from 'arcsecond';
+import { Parser } from 'arcsecond';
 import {
   byFirstByte, bytesOf, countedBy, countLine, lengthPrefixed, line, malformed, needBytes, succeed,
   type ByteParser, type State,
@@ -162,29 +162,72 @@ function blobReply(make: (payload: string) => Reply): ByteParser<Reply> {
   });
 }
 
-/** `*<n>` and its RESP3 relatives: n replies follow (2n for maps); `*-1` is a null array. */
-function aggregateReply(kind: 'array' | 'set' | 'push' | 'map'): ByteParser<Reply> {
-  return new Parser((s: State) => {
-    let st: State<any> = replyCount.p(s);
-    if (st.isError) return st;
-    const n = st.result as number;
-    if (n === -1 && kind === 'array') return succeed(st, { kind: 'nullArray' } as Reply, st.index);
-    if (!(n >= 0)) return malformed(s, 'invalid multibulk length');
-    const items: Reply[] = [];
-    for (let k = 0, count = kind === 'map' ? n * 2 : n; k < count; k++) {
-      st = reply.p(st);
-      if (st.isError) return st;
-      items.push(st.result);
-    }
-    return succeed(st, { kind, items } as Reply, st.index);
-  });
+type AggregateKind = 'array' | 'set' | 'push' | 'map' | 'attribute';
+const AGGREGATE_KINDS: (AggregateKind | undefined)[] = new Array(256).fill(undefined);
+AGGREGATE_KINDS[42 /* * */] = 'array';
+AGGREGATE_KINDS[126 /* ~ */] = 'set';
+AGGREGATE_KINDS[62 /* > */] = 'push';
+AGGREGATE_KINDS[37 /* % */] = 'map';
+AGGREGATE_KINDS[124 /* | */] = 'attribute';
+
+/** An aggregate being read: its elements so far and how many are still to come. */
+interface OpenAggregate {
+  kind: AggregateKind;
+  items: Reply[];
+  left: number;
 }
 
-const attributeMap = aggregateReply('map');
+/**
+ * `*<n>` and its RESP3 relatives: n replies follow (2n for maps and attributes); `*-1` is a null array. Nested
+ * aggregates are kept on an explicit stack rather than parsed by recursion, so a reply nested thousands deep (a
+ * Lua script's can be) cannot exhaust the JavaScript stack. Attributes (`|`) are read and dropped, as clients
+ * that ignore them do: the reply they annotate takes their place.
+ */
+const aggregateReply: ByteParser<Reply> = new Parser((s: State) => {
+  const open: OpenAggregate[] = [];
+  let st: State<any> = s;
+  for (;;) {
+    const b = bytesOf(st.dataView);
+    if (st.index >= b.length) return needBytes(st, st.index + 1);
+    const kind = AGGREGATE_KINDS[b[st.index]];
+    let done: Reply | undefined;
+    if (kind === undefined) {
+      st = leafReply.p(st);
+      if (st.isError) return st;
+      done = st.result as Reply;
+    } else {
+      const header = st;
+      st = replyCount.p(st);
+      if (st.isError) return st;
+      const n = st.result as number;
+      if (n === -1 && kind === 'array') done = { kind: 'nullArray' };
+      else if (!(n >= 0)) return malformed(header, 'invalid multibulk length');
+      else if (n > 0) {
+        open.push({ kind, items: [], left: kind === 'map' || kind === 'attribute' ? n * 2 : n });
+        continue;
+      } else if (kind !== 'attribute') done = { kind, items: [] };
+    }
+    // a finished reply fills its parent, which may finish in turn
+    while (done !== undefined) {
+      const parent = open[open.length - 1];
+      if (parent === undefined) return succeed(st, done, st.index);
+      parent.items.push(done);
+      done = undefined;
+      if (--parent.left > 0) break;
+      open.pop();
+      if (parent.kind !== 'attribute') done = { kind: parent.kind, items: parent.items } as Reply;
+    }
+  }
+});
 
-/** Any RESP2 or RESP3 reply. Attributes (`|`) are read and dropped, as clients that ignore them do. */
-export const reply: ByteParser<Reply> = recursiveParser(() => replyTable);
-const replyTable: ByteParser<Reply> = byFirstByte<Reply>(
+/** Any RESP2 or RESP3 reply. */
+export const reply: ByteParser<Reply> = byFirstByte<Reply>(
+  { '*': aggregateReply, '~': aggregateReply, '>': aggregateReply, '%': aggregateReply, '|': aggregateReply },
+  new Parser((s: State) => leafReply.p(s)),
+);
+
+/** A reply that holds no other reply. */
+const leafReply: ByteParser<Reply> = byFirstByte<Reply>(
   {
     '+': lineReply((text) => ({ kind: 'simple', text })),
     '-': lineReply((text) => ({ kind: 'error', text })),
@@ -196,14 +239,6 @@ const replyTable: ByteParser<Reply> = byFirstByte<Reply>(
     '$': blobReply((value) => ({ kind: 'bulk', value })),
     '!': blobReply((text) => ({ kind: 'error', text })),
     '=': blobReply((text) => ({ kind: 'verbatim', format: text.slice(0, 3), text: text.slice(4) })),
-    '*': aggregateReply('array'),
-    '~': aggregateReply('set'),
-    '>': aggregateReply('push'),
-    '%': aggregateReply('map'),
-    '|': new Parser((s: State) => {
-      const attrs = attributeMap.p(s);
-      return attrs.isError ? attrs : reply.p(attrs);
-    }),
   },
   new Parser((s: State) => malformed(s, `unknown reply type '${String.fromCharCode(bytesOf(s.dataView)[s.index])}'`)),
 );

@@ -750,33 +750,83 @@ export class ScriptEnvironment {
 
   /**
    * Lua value → Redis reply (luaReplyToRedisReply), consuming the value on top. `resp` is the script's protocol
-   * (booleans differ); nesting deeper than Lua 5.1's C stack allows answers "reached lua stack limit".
+   * (booleans differ). Tables are walked with an explicit stack of open containers rather than by recursion, their
+   * tables held on the Lua stack as Redis holds them, so a reply nested as deep as Lua 5.1's C stack allows needs no
+   * deep JavaScript stack, and the element past that limit becomes "reached lua stack limit" where Redis's does.
    */
-  toReply(L: LuaState, resp: 2 | 3, depth = 0): Reply {
+  toReply(L: LuaState, resp: 2 | 3): Reply {
     const lua = this.lua;
-    if (depth > MAX_REPLY_DEPTH) {
+    const bottom = lua.gettop(L) - 1;
+    const frames: ReplyFrame[] = [];
+    // the value on top: a leaf reply (the value popped), or null with a container's frame opened
+    const open = (): Reply | null => {
+      if (lua.gettop(L) - bottom + 4 > LUA_STACK_ROOM || !lua.checkstack(L, 4)) {
+        lua.pop(L, 1);
+        return error('ERR reached lua stack limit');
+      }
+      let leaf: Reply;
+      switch (lua.type(L, -1)) {
+        case 'string':
+          leaf = bulk(lua.tostring(L, -1)!);
+          break;
+        case 'boolean':
+          leaf = resp === 2 ? (lua.toboolean(L, -1) ? int(1) : NIL) : { kind: 'bool', value: lua.toboolean(L, -1) };
+          break;
+        case 'number':
+          leaf = int(toLongLong(lua.tonumber(L, -1)));
+          break;
+        case 'table': {
+          const special = this.specialTable(L);
+          if (special === null) {
+            frames.push({ kind: 'array', items: [], next: 1 });
+            return null;
+          }
+          if (special === 'map' || special === 'set') {
+            lua.pushnil(L); // the outer table and its map/set table stay below the iteration, as in Redis
+            frames.push({ kind: special, items: [], next: 0 });
+            return null;
+          }
+          leaf = special;
+          break;
+        }
+        default:
+          leaf = NIL;
+      }
       lua.pop(L, 1);
-      return error('ERR reached lua stack limit');
+      return leaf;
+    };
+    let leaf = open();
+    for (;;) {
+      const f = frames[frames.length - 1];
+      if (leaf !== null) {
+        if (!f) return leaf;
+        f.items.push(leaf);
+      }
+      leaf = null;
+      if (f.kind === 'array') {
+        lua.pushnumber(L, f.next++);
+        lua.rawget(L, -2);
+        if (lua.type(L, -1) !== 'nil') {
+          leaf = open();
+          continue;
+        }
+        lua.pop(L, 2);
+        frames.pop();
+        leaf = array(f.items);
+      } else if (f.next === 1) {
+        f.next = 0; // a map's key was converted: now its value, leaving the key for lua_next
+        leaf = open();
+      } else if (lua.next(L, -2)) {
+        if (f.kind === 'set') lua.pop(L, 1); // a set member's value is only `true`
+        else f.next = 1;
+        lua.pushvalue(L, f.kind === 'set' ? -1 : -2);
+        leaf = open();
+      } else {
+        lua.pop(L, 2);
+        frames.pop();
+        leaf = f.kind === 'map' ? map(f.items) : set(f.items);
+      }
     }
-    let out: Reply;
-    switch (lua.type(L, -1)) {
-      case 'string':
-        out = bulk(lua.tostring(L, -1)!);
-        break;
-      case 'boolean':
-        out = resp === 2 ? (lua.toboolean(L, -1) ? int(1) : NIL) : { kind: 'bool', value: lua.toboolean(L, -1) };
-        break;
-      case 'number':
-        out = int(toLongLong(lua.tonumber(L, -1)));
-        break;
-      case 'table':
-        out = this.tableToReply(L, resp, depth);
-        break;
-      default:
-        out = NIL;
-    }
-    lua.pop(L, 1);
-    return out;
   }
 
   private field(L: LuaState, name: string): string {
@@ -785,7 +835,12 @@ export class ScriptEnvironment {
     return this.lua.type(L, -1);
   }
 
-  private tableToReply(L: LuaState, resp: 2 | 3, depth: number): Reply {
+  /**
+   * The table on top as one of Redis's reply tables: a leaf reply for err, ok, double, big_number and
+   * verbatim_string (the table is left for the caller to pop), 'map' or 'set' with that field's table pushed above
+   * it, or null for a plain array.
+   */
+  private specialTable(L: LuaState): Reply | 'map' | 'set' | null {
     const lua = this.lua;
     if (this.field(L, 'err') === 'string') {
       const text = lua.tostring(L, -1)!;
@@ -826,44 +881,11 @@ export class ScriptEnvironment {
       }
     }
     lua.pop(L, 1);
-    if (this.field(L, 'map') === 'table') {
-      const items: Reply[] = [];
-      lua.pushnil(L);
-      while (lua.next(L, -2)) {
-        lua.pushvalue(L, -2);
-        items.push(this.toReply(L, resp, depth + 1));
-        items.push(this.toReply(L, resp, depth + 1));
-      }
-      lua.pop(L, 1);
-      return map(items);
-    }
+    if (this.field(L, 'map') === 'table') return 'map';
     lua.pop(L, 1);
-    if (this.field(L, 'set') === 'table') {
-      const items: Reply[] = [];
-      lua.pushnil(L);
-      while (lua.next(L, -2)) {
-        lua.pop(L, 1);
-        lua.pushvalue(L, -1);
-        items.push(this.toReply(L, resp, depth + 1));
-      }
-      lua.pop(L, 1);
-      return set(items);
-    }
+    if (this.field(L, 'set') === 'table') return 'set';
     lua.pop(L, 1);
-    const items: Reply[] = [];
-    for (let j = 1; ; j++) {
-      lua.pushnumber(L, j);
-      lua.rawget(L, -2);
-      if (lua.type(L, -1) === 'nil') {
-        lua.pop(L, 1);
-        break;
-      }
-      const item = this.toReply(L, resp, depth + 1);
-      items.push(item);
-      // past the stack limit Redis stops in the middle of the array: the error is the last thing sent
-      if (item.kind === 'error' && item.text === 'ERR reached lua stack limit' && depth + 1 > MAX_REPLY_DEPTH) break;
-    }
-    return array(items);
+    return null;
   }
 
   // ---- running ----
@@ -1060,8 +1082,19 @@ export class ScriptEnvironment {
   }
 }
 
-/** Deeper nesting than this answers "reached lua stack limit", as Lua 5.1's 8000-slot C stack did. */
-const MAX_REPLY_DEPTH = 7990;
+/**
+ * Lua 5.1's C stack (LUAI_MAXCSTACK, 8000 slots) less the slot below the script's result: a conversion needing more
+ * (4 free slots at each element, as luaReplyToRedisReply asks lua_checkstack) answers "reached lua stack limit".
+ */
+const LUA_STACK_ROOM = 7999;
+
+/** A table being converted to a reply: its items so far, the next array index or a map's phase. */
+interface ReplyFrame {
+  kind: 'array' | 'map' | 'set';
+  items: Reply[];
+  /** array: the next index; map: 1 while its key was converted and its value is next. */
+  next: number;
+}
 
 /** (long long) of a double, as x86 converts it: out of range and NaN give INT64_MIN. */
 function toLongLong(d: number): number | bigint {

@@ -253,6 +253,11 @@ test('a script error a command already counted is not counted again; the script 
 
 /** Scripts whose replies must be byte-identical on real Redis 7.0 (no multi-key maps: iteration order differs). */
 const DIFFERENTIAL: string[][] = [
+  // replies nested as deep as Lua's stack allows, and past it: the conversion and the writer must not recurse
+  ['EVAL', 'local a = {} local t = a for i=1,7994 do t[1] = {} t = t[1] end return a', '0'],
+  ['EVAL', 'local a = {} local t = a for i=1,7996 do t[1] = {} t = t[1] end return a', '0'],
+  ['EVAL', "local a = {} local t = a for i=1,8200 do t[1] = {} t[2] = 'y' t = t[1] end return a", '0'],
+  ['EVAL', 'redis.setresp(3) local a = {} local t = a for i=1,4000 do t.map = {x = {}} t = t.map.x end return a', '0'],
   ['EVAL', "return 'hello'", '0'],
   ['EVAL', 'return 3.99', '0'],
   ['EVAL', 'return -3.99', '0'],

@@ -161,6 +161,38 @@ for (const [name, r] of replies) {
   });
 }
 
+test('the writer handles a reply nested 100,000 deep, containers of every kind, without recursing that far', () => {
+  let r: Reply = { kind: 'int', value: 7 };
+  const kinds = ['array', 'map', 'set', 'push'] as const;
+  for (let i = 0; i < 100_000; i++) {
+    const kind = kinds[i % 4];
+    r = { kind, items: kind === 'map' ? [{ kind: 'bulk', value: 'k' }, r] : [r, { kind: 'null' }] };
+  }
+  let want = '';
+  for (let i = 100_000 - 1; i >= 0; i--) want += i % 4 === 1 ? '%1\r\n$1\r\nk\r\n' : i % 4 === 0 ? '*2\r\n' : i % 4 === 2 ? '~2\r\n' : '>2\r\n';
+  want += ':7\r\n';
+  for (let i = 0; i < 100_000; i++) if (i % 4 !== 1) want += '_\r\n';
+  assert.is(encode(r, 3).toString('latin1'), want);
+});
+
+test('replies nested 100,000 deep parse, split anywhere, and attributes are dropped at any depth', () => {
+  const depth = 100_000;
+  const bytes = B('*1\r\n'.repeat(depth) + '|1\r\n+a\r\n:1\r\n%1\r\n+k\r\n~0\r\n');
+  for (const cut of [0, 1, depth * 2, bytes.length - 3, bytes.length - 1]) {
+    const d = new FrameDecoder();
+    d.feed(bytes.subarray(0, cut));
+    assert.is(d.next(reply), NEED_MORE, `prefix ${cut}`);
+    d.feed(bytes.subarray(cut));
+    let r = d.next(reply) as Reply;
+    for (let i = 0; i < depth; i++) {
+      assert.is(r.kind, 'array');
+      r = (r as { items: Reply[] }).items[0];
+    }
+    assert.equal(r, { kind: 'map', items: [{ kind: 'simple', text: 'k' }, { kind: 'set', items: [] }] });
+    assert.is(d.lastFrameBytes, bytes.length);
+  }
+});
+
 test('RESP3 replies parse', () => {
   const d = new FrameDecoder();
   d.feed(B('%1\r\n+a\r\n:1\r\n~1\r\n,1.5\r\n_\r\n#t\r\n(123\r\n=7\r\ntxt:abc\r\n>1\r\n+x\r\n'));
