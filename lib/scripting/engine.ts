@@ -21,6 +21,7 @@ import {
 } from '../protocol/reply';
 import { ERR_READONLY } from '../protocol/errors';
 import { mayBlock } from '../server/blocking';
+import { scriptDenial, userMayRun } from '../server/acl';
 
 // ---- script flags (scripts_flags_def) ----
 
@@ -494,8 +495,9 @@ export class ScriptEnvironment {
       if (!this.run) return this.raiseError(L2, 'redis.acl_check_cmd can only be called inside a script invocation');
       const argv = this.argsToArgv(L2);
       if (!argv) return lua.error(L2);
-      if (!commandTable.lookup(argv)) return this.raiseError(L2, 'Invalid command passed to redis.acl_check_cmd()');
-      lua.pushboolean(L2, true); // one user with every permission
+      const cmd = commandTable.lookup(argv);
+      if (!cmd) return this.raiseError(L2, 'Invalid command passed to redis.acl_check_cmd()');
+      lua.pushboolean(L2, userMayRun(this.run.caller.user, cmd, argv));
       return 1;
     });
     if (this.kind === 'eval') {
@@ -657,6 +659,10 @@ export class ScriptEnvironment {
     }
     const flags = cmd.flags;
     if (flags.includes('noscript')) return count('This Redis command is not allowed from script');
+    // the caller's user, not the script, is what ACL rules restrict (scriptVerifyACL)
+    const callerLine = { argv: run.argv, fullname: commandTable.lookup(run.argv)?.fullname ?? run.argv[0].toLowerCase() };
+    const denial = scriptDenial(server, run.caller, callerLine, cmd, argv);
+    if (denial !== null) return count(denial);
     const writes = flags.includes('write');
     if (run.readOnly && (writes || flags.includes('may_replicate'))) return count('Write commands are not allowed from read-only scripts.');
     if (writes && !run.writeDirty) {

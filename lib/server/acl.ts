@@ -651,10 +651,13 @@ export function execDenial(server: Server, client: Client, cmd: Command, argv: r
  * scriptVerifyACL(): a command a script runs is checked against the user of the client that called the script;
  * null to go on, else the error text redis.call raises (logged with context lua, and the caller's client info).
  */
-export function scriptDenial(server: Server, caller: Client, cmd: Command, argv: readonly string[]): string | null {
+export function scriptDenial(
+  server: Server, caller: Client, callerLine: { argv: readonly string[]; fullname: string }, cmd: Command, argv: readonly string[],
+): string | null {
   const denial = commandDenial(caller.user, cmd, argv);
   if (denial === null) return null;
-  aclOf(server).logDenial(caller, denial, 'lua', cmd, argv);
+  // the log's client info shows the caller running its EVAL / FCALL, as Redis's does
+  aclOf(server).logDenial(caller, denial, 'lua', cmd, argv, callerLine);
   return `The user executing the script ${SCRIPT_REASON[denial.reason]}`;
 }
 
@@ -762,9 +765,13 @@ export class Acl {
 
   // ---- the log ----
 
-  logDenial(client: Client, denial: AclDenial, context: AclLogContext, cmd: Command, argv: readonly string[]): void {
+  /** `running` is the client's own command line when it differs from the denied one (a script's caller's EVAL). */
+  logDenial(
+    client: Client, denial: AclDenial, context: AclLogContext, cmd: Command, argv: readonly string[],
+    running: { argv: readonly string[]; fullname: string } = { argv, fullname: cmd.fullname },
+  ): void {
     const object = denial.reason === 'command' ? cmd.fullname : argv[denial.pos];
-    this.addLogEntry(client, denial.reason, context, object, client.user?.name ?? '', { client, argv, fullname: cmd.fullname });
+    this.addLogEntry(client, denial.reason, context, object, client.user?.name ?? '', { client, ...running });
   }
 
   private addLogEntry(

@@ -524,6 +524,11 @@ test('differential: permission errors as the user sees them, one connection per 
       // SORT's BY and GET patterns read keys no key spec names: they need read access to every key
       ['RPUSH', 'kl', '2', '1'], ['SORT', 'kl'], ['SORT', 'kl', 'BY', 'nosort'], ['SORT', 'kl', 'BY', 'w_*'], ['SORT_RO', 'kl', 'BY', 'k*'],
       ['SORT', 'kl', 'GET', '#'], ['SORT', 'kl', 'LIMIT', '0', '1', 'GET', 'k*'], ['SORT', 'kl', 'BADOPT', 'BY', 'w_*'], ['SORT', 'kl', 'BY', 'w_*', 'BADOPT'],
+      // a script runs with its caller's permissions: each command it calls is checked, and acl_check_cmd asks
+      ['EVAL', "return redis.pcall('GET', 'k1')", '0'], ['EVAL', "return redis.call('SET', 'k1', 'v')", '0'],
+      ['EVAL', "return redis.pcall('SET', KEYS[1], 'v')", '1', 'g9'], ['EVAL', "return redis.pcall('PUBLISH', 'd', 'm')", '0'],
+      ['EVAL', "return {redis.acl_check_cmd('GET', 'k1'), redis.acl_check_cmd('SET', 'x', 'v'), redis.acl_check_cmd('PING')}", '0'],
+      ['EVAL', "return redis.acl_check_cmd('NOSUCH')", '0'],
       ['AUTH', 'nobody', 'x'],
     ];
     for (const [name, ...rules] of users) {

@@ -13,7 +13,7 @@ import { FatalStartupError } from '../../lib/server/persistence';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
 import { mulberry32 } from '../helpers/random';
 import { tempDir } from '../helpers/servers';
-import { ask, bulk, bulks, err, NIL, OK } from '../helpers/resp';
+import { ask, bulk, bulks, err, int, NIL, OK } from '../helpers/resp';
 
 const test = suite('server/acl');
 
@@ -153,19 +153,26 @@ test.after.each(async () => {
   srv = undefined;
 });
 
-test('scripts are checked against the caller\'s user and logged with context lua', async () => {
+test('scripts are checked against the caller\'s user and logged with context lua, the caller\'s EVAL in its client info', async () => {
   srv = await startInProcess();
   const admin = await srv.connect();
   await runRows(admin, [[['ACL', 'SETUSER', 'u', 'on', 'nopass', '+eval', '~k*'], OK]]);
   const c = await srv.connect();
-  await runRows(c, [[['AUTH', 'u', 'x'], OK]]);
-  const caller = [...srv.server.clients.values()].find((x) => x.user?.name === 'u')!;
-  assert.is(scriptDenial(srv.server, caller, cmd('GET', 'k1'), ['GET', 'k1']), "The user executing the script can't run this command or subcommand");
+  const script = "return redis.pcall('GET', ARGV[1])"; // the key as an argument: EVAL itself would be refused a key
+  await runRows(c, [
+    [['AUTH', 'u', 'x'], OK],
+    [['EVAL', script, '0', 'k1'], err("ERR The user executing the script can't run this command or subcommand")],
+    [['EVAL', "return redis.acl_check_cmd('GET', 'k1')", '0'], NIL],
+  ]);
   const log = aclOf(srv.server).log.entries[0];
   assert.equal([log.context, log.object, log.username], ['lua', 'get', 'u']);
+  assert.match(log.clientInfo, / cmd=eval user=u /);
   await runRows(admin, [[['ACL', 'SETUSER', 'u', '+get'], OK]]);
-  assert.is(scriptDenial(srv.server, caller, cmd('GET', 'x'), ['GET', 'x']), "The user executing the script can't access at least one of the keys mentioned in the command arguments");
-  assert.is(scriptDenial(srv.server, caller, cmd('GET', 'k1'), ['GET', 'k1']), null);
+  await runRows(c, [
+    [['EVAL', script, '0', 'x'], err("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments")],
+    [['EVAL', script, '0', 'k1'], NIL],
+    [['EVAL', "return redis.acl_check_cmd('GET', 'k1')", '0'], int(1)],
+  ]);
 });
 
 test('`user` directives: checked when read, applied at startup; the default user can be redefined', async () => {
