@@ -436,6 +436,16 @@ export class ScriptEnvironment {
     // pcall turns Redis's error tables back into their message, as before 7.0
     lua.pushfunction(L, (L2) => this.luaPcall(L2));
     lua.setglobal(L, 'pcall');
+    lua.getglobal(L, 'xpcall');
+    const xpcall = lua.tojsfunction(L, -1);
+    lua.pop(L, 1);
+    if (xpcall) {
+      lua.pushfunction(L, (L2) => {
+        lua.keepAllowhook(L2); // see Lua.keepAllowhook: else an error xpcall caught would turn SCRIPT KILL off
+        return xpcall(L2);
+      });
+      lua.setglobal(L, 'xpcall');
+    }
     lua.newtable(L);
     const fn = (name: string, f: (L: LuaState) => number) => {
       lua.pushfunction(L, f);

@@ -22,6 +22,8 @@ export const LUA_MULTRET = -1;
 export const LUA_REGISTRYINDEX = -1000000 - 1000;
 /** registry[LUA_RIDX_GLOBALS]: the table chunks get as _ENV when loaded. */
 export const LUA_RIDX_GLOBALS = 2;
+/** lstate.h: the CallInfo bit holding the original 'allowhook'. */
+const CIST_OAH = 1 << 0;
 const TYPE_NAMES: readonly LuaType[] = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -196,8 +198,23 @@ export class Lua {
     this.f.lauxlib.luaL_loadbuffer(L, typeof code === 'string' ? bytes(code) : code, null, bytes(chunkname));
   pcall = (L: LuaState, nargs: number, nresults: number, msgh: number): number => this.f.lua.lua_pcall(L, nargs, nresults, msgh);
   /** A protected call a hook may yield through: after the yield, `k` finishes the calling function. */
-  pcallk = (L: LuaState, nargs: number, nresults: number, msgh: number, ctx: number, k: LuaContinuation): number =>
-    this.f.lua.lua_pcallk(L, nargs, nresults, msgh, ctx, k);
+  pcallk = (L: LuaState, nargs: number, nresults: number, msgh: number, ctx: number, k: LuaContinuation): number => {
+    this.keepAllowhook(L);
+    return this.f.lua.lua_pcallk(L, nargs, nresults, msgh, ctx, k);
+  };
+  /**
+   * Lua 5.3's lua_pcallk records whether hooks were allowed in the calling frame's CIST_OAH bit, and the error
+   * recovery of a yieldable pcall restores it from there. fengari's `callstatus &= ~CIST_OAH | allowhook` never sets
+   * the bit, so the first error such a pcall caught inside a coroutine (every script runs in one) turned hooks off
+   * for good: a script looping on pcall could then never be killed or time out. Set the bit as lapi.c does before
+   * any yieldable protected call (ours, and the xpcall of fengari's base library through a wrapper).
+   */
+  keepAllowhook = (L: LuaState): void => {
+    const state = L as unknown as { ci: { callstatus: number }; allowhook: number };
+    state.ci.callstatus = (state.ci.callstatus & ~CIST_OAH) | (state.allowhook ? CIST_OAH : 0);
+  };
+  /** The JavaScript function behind a C function value (the base library's own, to wrap it). */
+  tojsfunction = (L: LuaState, i: number): LuaFunction | null => this.f.lua.lua_tocfunction(L, i) as LuaFunction | null;
   call = (L: LuaState, nargs: number, nresults: number): void => this.f.lua.lua_call(L, nargs, nresults);
   /** lua_error: raise the value on top of the stack. Never returns. */
   error = (L: LuaState): never => {

@@ -88,6 +88,25 @@ test('a timed-out script lets other clients in with -BUSY until SCRIPT KILL stop
   await runRows(other, [[['PING'], '+PONG\r\n']]);
 });
 
+test('SCRIPT KILL stops a script that catches errors with pcall or xpcall in a loop', async () => {
+  await runRows(conn, [[['CONFIG', 'SET', 'busy-reply-threshold', '10'], OK]]);
+  const other = await srv.connect();
+  const loops = [
+    "local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end",
+    'local f = function() while 1 do end end while 1 do xpcall(f, function(e) return e end) end',
+  ];
+  for (const script of loops) {
+    conn.send('EVAL', script, '0');
+    await until(async () => {
+      other.send('PING');
+      return (await other.readRaw()).startsWith('-BUSY');
+    });
+    await runRows(other, [[['SCRIPT', 'KILL'], OK]]);
+    assert.match(await conn.readRaw(), /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: \w{40}, on @user_script:1\.\r\n$/);
+    await runRows(other, [[['PING'], '+PONG\r\n']]);
+  }
+});
+
 test('a script that wrote cannot be killed', async () => {
   await runRows(conn, [[['CONFIG', 'SET', 'busy-reply-threshold', '50'], OK]]);
   const other = await srv.connect();
