@@ -42,6 +42,7 @@ import { enterCommand, leaveCommand } from '../server/notify';
 import { trackingAfterCall, trackingBeforeCommand } from '../server/tracking';
 import { aclOf, dispatchDenial } from '../server/acl';
 import { aclCommands } from './acl';
+import { clusterCommands } from './cluster';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -123,6 +124,7 @@ export const commandTable = new CommandTable([
   ...aclCommands,
   ...scriptingCommands,
   ...functionCommands,
+  ...clusterCommands,
 ]);
 
 const has = (c: Command, flag: CommandFlag) => c.flags.includes(flag);

@@ -34,6 +34,7 @@ export const ERR_NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 export const ERR_OFFSET_RANGE = 'ERR offset is out of range';
 export const ERR_NOAUTH = 'NOAUTH Authentication required.';
+export const ERR_CLUSTER_DISABLED = 'ERR This instance has cluster support disabled';
 
 // Texts several families send (shared objects in server.c, or the same reply written in several t_*.c files).
 export const ERR_DECR_OVERFLOW = 'ERR decrement would overflow';
