@@ -10,7 +10,7 @@ import { lzfCompress, lzfDecompress } from '../rdb/lzf';
 import { RDB_OPCODE_FUNCTION, RDB_OPCODE_FUNCTION2, RDB_VERSION_MAX, RDB_VERSION_WRITTEN } from '../rdb/opcodes';
 import { environment, killScript, runningScript, BUSY_EVAL } from '../scripting/engine';
 import {
-  createLibrary, deleteLibrary, flushFunctions, functionsOf, librarySources, pushFunction, restoreLibraries,
+  createLibrary, deleteLibrary, flushFunctions, functionNamed, functionsOf, librarySources, pushFunction, restoreLibraries,
 } from '../scripting/functions';
 import { feedMonitorsFirst } from './monitor';
 import { countScriptErrors, numKeys, refuseRun, replyLater, scriptCommandFlags } from './scripting';
@@ -28,7 +28,7 @@ const FCALL_RO_FLAGS: readonly CommandFlag[] = ['noscript', 'skip_monitor', 'no_
 
 /** fcallGetCommandFlags: a function's declared flags decide (an unknown function keeps the command's). */
 function fcallFlags(server: Server, argv: readonly string[], flags: readonly CommandFlag[]): readonly CommandFlag[] {
-  const f = functionsOf(server).functions.get(argv[1]);
+  const f = functionNamed(functionsOf(server), argv[1]);
   return f ? scriptCommandFlags(flags, f.flags) : flags;
 }
 
@@ -63,7 +63,7 @@ function fcallGeneric(ctx: CommandContext, _args: ArgCursor, ro: boolean): Reply
   const { server, client, argv } = ctx;
   ctx.rewrite = null;
   feedMonitorsFirst(server, client, argv);
-  const f = functionsOf(server).functions.get(argv[1]);
+  const f = functionNamed(functionsOf(server), argv[1]);
   if (!f) fail('ERR Function not found');
   const nkeys = numKeys(argv, 'ERR Bad number of keys provided');
   refuseRun(server, client, f!.flags, ro);

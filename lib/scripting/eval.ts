@@ -5,6 +5,7 @@
 import type { Server } from '../server/server';
 import { environment, flagsOf, FLAG_NAMES, hasEnvironment, resetEnvironment, sha1hex, type FlagName, type ScriptFlags } from './engine';
 import { LUA_REGISTRYINDEX } from './lua';
+import { splitArgs } from '../server/config-values';
 
 export interface CachedScript {
   body: string;
@@ -17,31 +18,6 @@ export function scriptCache(server: Server): Map<string, CachedScript> {
   let cache = caches.get(server);
   if (!cache) caches.set(server, (cache = new Map()));
   return cache;
-}
-
-/** sdssplitargs() for a shebang line: words separated by blanks, with "…" and '…' quoting. */
-export function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (i < line.length && /\s/.test(line[i])) i++;
-    if (i >= line.length) break;
-    let word = '';
-    if (line[i] === '"' || line[i] === "'") {
-      const q = line[i++];
-      while (i < line.length && line[i] !== q) {
-        if (q === '"' && line[i] === '\\' && i + 1 < line.length) i++;
-        word += line[i++];
-      }
-      if (i >= line.length) return null;
-      i++;
-      if (i < line.length && !/\s/.test(line[i])) return null;
-    } else {
-      while (i < line.length && !/\s/.test(line[i])) word += line[i++];
-    }
-    out.push(word);
-  }
-  return out;
 }
 
 /** evalExtractShebangFlags: the flags of `#!lua flags=a,b` and the shebang's length; compat flags without one. */

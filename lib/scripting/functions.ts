@@ -5,7 +5,7 @@
  */
 import type { Server } from '../server/server';
 import { environment, flagsOf, FLAG_NAMES, resetEnvironment, hasEnvironment, type FlagName, type ScriptFlags } from './engine';
-import { splitArgs } from './eval';
+import { splitArgs } from '../server/config-values';
 import { LUA_REGISTRYINDEX, type LuaState } from './lua';
 
 export interface LibraryFunction {
@@ -28,7 +28,13 @@ export interface Library {
 
 export interface FunctionsState {
   libraries: Map<string, Library>;
+  /** Every library's functions by lower-cased name: function names ignore case (functions.c's dict type). */
   functions: Map<string, LibraryFunction>;
+}
+
+/** The function FCALL `name` runs, whatever the case it is written in. */
+export function functionNamed(state: FunctionsState, name: string): LibraryFunction | undefined {
+  return state.functions.get(name.toLowerCase());
 }
 
 const states = new WeakMap<Server, FunctionsState>();
@@ -189,7 +195,7 @@ export function createLibrary(server: Server, code: string, replace: boolean, st
   }
   if (library.functions.size === 0) return { error: 'No functions registered' };
   for (const f of library.functions.values()) {
-    const existing = state.functions.get(f.name);
+    const existing = functionNamed(state, f.name);
     if (existing && existing.library !== old) {
       release();
       return { error: `Function ${f.name} already exists` };
@@ -202,13 +208,13 @@ export function createLibrary(server: Server, code: string, replace: boolean, st
 
 function linkLibrary(state: FunctionsState, library: Library): void {
   state.libraries.set(library.name, library);
-  for (const f of library.functions.values()) state.functions.set(f.name, f);
+  for (const f of library.functions.values()) state.functions.set(f.name.toLowerCase(), f);
 }
 
 function unlinkLibrary(state: FunctionsState, library: Library, unref?: (ref: number) => void): void {
   state.libraries.delete(library.name);
   for (const f of library.functions.values()) {
-    state.functions.delete(f.name);
+    state.functions.delete(f.name.toLowerCase());
     unref?.(f.ref);
   }
 }
@@ -255,7 +261,7 @@ export function restoreLibraries(server: Server, sources: readonly string[], pol
     }
     for (const lib of incoming.libraries.values()) {
       for (const f of lib.functions.values()) {
-        const existing = current.functions.get(f.name);
+        const existing = functionNamed(current, f.name);
         if (existing && !(policy === 'replace' && incoming.libraries.has(existing.library.name))) return refused(`Function ${f.name} already exists`);
       }
     }

@@ -402,6 +402,14 @@ const DIFFERENTIAL: string[][] = [
   ['FUNCTION', 'LIST', 'LIBRARYNAME'],
   ['FUNCTION', 'LIST', 'WITHCODE', 'WITHCODE'],
   ['FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'x*'],
+  // the shebang is split as sdssplitargs splits (quotes anywhere in a word); function names ignore case
+  ['FUNCTION', 'LOAD', '#!lua name="quoted"\nredis.register_function("Hello", function() return 1 end)'],
+  ['FUNCTION', 'LOAD', "#!lua name='single'\nredis.register_function('other', function() return 2 end)"],
+  ['FUNCTION', 'LOAD', '#!lua name="ba"d"\nredis.register_function("x1", function() return 1 end)'],
+  ['FUNCTION', 'LOAD', '#!lua name=x x="y"\nredis.register_function("x1", function() return 1 end)'],
+  ['FUNCTION', 'LOAD', '#!lua name=clash\nredis.register_function("HELLO", function() return 1 end)'],
+  ['FCALL', 'hello', '0'], ['FCALL', 'HELLO', '0'], ['FCALL_RO', 'OTHER', '0'], ['FUNCTION', 'DELETE', 'QUOTED'],
+  ['FUNCTION', 'DELETE', 'quoted'], ['FCALL', 'hello', '0'], ['FUNCTION', 'FLUSH'],
 ];
 
 test('replies match real redis-server byte for byte', async () => {
