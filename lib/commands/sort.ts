@@ -9,6 +9,7 @@ import type { HashValue } from '../store/hash';
 import type { Db } from '../store/keyspace';
 import { List } from '../store/list';
 import { pqsort } from '../store/pqsort';
+import { isScriptClient } from '../scripting/engine';
 import { SetValue } from '../store/set';
 import { ZsetValue, type ZNode } from '../store/zset';
 import { cText, longArg, type ArgCursor } from './args';
@@ -207,8 +208,9 @@ function sortGeneric(ctx: CommandContext, args: ArgCursor, readonly: boolean): R
   if (value !== undefined && !(value instanceof List || value instanceof SetValue || value instanceof ZsetValue)) {
     fail(ERR_WRONGTYPE);
   }
-  // A set has no order of its own: a stored result must not depend on the hash table, so it is sorted as bytes.
-  if (o.dontSort && value instanceof SetValue && o.store !== null) {
+  // A set has no order of its own: a stored result, or one a script sees (and may write with), must not depend on
+  // the hash table, so it is sorted as bytes.
+  if (o.dontSort && value instanceof SetValue && (o.store !== null || isScriptClient(ctx.client))) {
     o.dontSort = false;
     o.alpha = true;
     o.by = null;
