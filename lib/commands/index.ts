@@ -3,7 +3,7 @@
  * transaction and replica checks, then call() with its stats and propagation. Families live one per file.
  */
 import {
-  ERR_LOADING, ERR_NOAUTH, ERR_NOT_IN_MULTI, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
+  ERR_LOADING, ERR_NOAUTH, ERR_NOREPLICAS, ERR_NOT_IN_MULTI, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
   errWrongArity,
 } from '../protocol/errors';
 import { error, QUEUED, type Reply } from '../protocol/reply';
@@ -169,12 +169,16 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
     if (denied !== null) return reject(server, client, command, argv, denied);
   }
   const flags = commandFlags(server, command, argv);
-  if (flags.includes('write') || command.fullname === 'ping') {
+  // is_write_command: a write, or an EXEC whose queue holds one
+  const writes = flags.includes('write') ||
+    (command.fullname === 'exec' && client.queue.some((q) => commandFlags(server, q.command, q.argv).includes('write')));
+  if (writes || command.fullname === 'ping') {
     // writeCommandsDeniedByDiskError(): a failed save or AOF write stops writes (and PING) until it recovers
     const diskError = server.persistence.diskError ?? server.aof.diskError;
     if (diskError !== null && !client.isMaster) return reject(server, client, command, argv, diskError);
   }
-  if (server.isReadOnlyReplica() && !client.isMaster && flags.includes('write')) {
+  if (writes && !server.replication.enoughGoodReplicas()) return reject(server, client, command, argv, ERR_NOREPLICAS);
+  if (server.isReadOnlyReplica() && !client.isMaster && writes) {
     return reject(server, client, command, argv, ERR_READONLY);
   }
   // RESP2 cannot tell a message from a reply, so a subscriber may only manage its subscriptions (RESP3 may do anything)

@@ -2,7 +2,7 @@
  * Lua scripting commands (eval.c, script.c): EVAL, EVALSHA, their _RO forms, and SCRIPT. The Lua environment,
  * conversions and time limit live in lib/scripting; a script's writes propagate as the commands it ran.
  */
-import { ERR_NOSCRIPT, ERR_NOT_INTEGER, fail } from '../protocol/errors';
+import { ERR_NOREPLICAS, ERR_NOSCRIPT, ERR_NOT_INTEGER, fail } from '../protocol/errors';
 import { array, bulk, int, OK, type Reply } from '../protocol/reply';
 import { parseInteger } from '../store/numbers';
 import type { Client } from '../server/client';
@@ -95,6 +95,7 @@ export function refuseRun(server: Server, caller: Client, flags: ScriptFlags, ro
     if (server.aof.diskError !== null) fail(`MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${server.aof.diskError.replace(/^.*AOF error: /, '')}`);
   }
   if (ro) fail('ERR Can not execute a script with write flag using *_ro command.');
+  if (!server.replication.enoughGoodReplicas()) fail(ERR_NOREPLICAS);
 }
 
 /**

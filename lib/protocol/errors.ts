@@ -74,3 +74,6 @@ export const errWrongArity = (fullname: string) => `ERR wrong number of argument
 /** An unknown subcommand of a container command (CONFIG, CLIENT, OBJECT, …). */
 export const errUnknownSubcommand = (sub: string, container: string) =>
   `ERR unknown subcommand '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
+
+/** A write refused while fewer replicas than min-replicas-to-write acknowledged recently (shared.noreplicaserr). */
+export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';

@@ -19,7 +19,7 @@ import { BLOCKED, NO_REPLY, type Command, type Deferred } from '../commands/type
 import {
   array, bulk, countedError, double, error, formatDouble, int, map, NIL, set, simple, verbatim, type Reply,
 } from '../protocol/reply';
-import { ERR_READONLY } from '../protocol/errors';
+import { ERR_NOREPLICAS, ERR_READONLY } from '../protocol/errors';
 import { mayBlock } from '../server/blocking';
 import { scriptDenial, userMayRun } from '../server/acl';
 
@@ -679,6 +679,8 @@ export class ScriptEnvironment {
       if (server.isReadOnlyReplica() && !run.caller.isMaster) return count(`-${ERR_READONLY}`);
       const diskError = server.persistence.diskError ?? server.aof.diskError;
       if (diskError !== null && !run.caller.isMaster) return count(`-${diskError}`);
+      // reachable only by EVAL without flags: the others were refused before they ran
+      if (!server.replication.enoughGoodReplicas()) return count(`-${ERR_NOREPLICAS}`);
     }
     if (writes) run.writeDirty = true;
     return cmd;

@@ -95,6 +95,9 @@ export class Replication {
   private ackRequested = false;
   private waiters: Waiter[] = [];
   private lastPingAt = 0;
+  /** min-replicas-to-write and min-replicas-max-lag (seconds); either at 0 turns the check off. */
+  minReplicasToWrite = 0;
+  minReplicasMaxLag = 10;
 
   constructor(private readonly server: Server, randomId: () => string) {
     this.replid = randomId();
@@ -467,10 +470,30 @@ export class Replication {
     return port ? `${ip}:${port}` : client.addr;
   }
 
+  /**
+   * refreshGoodSlavesCount(): online replicas whose last ACK is at most min-replicas-max-lag seconds old. Counted
+   * when asked rather than every second: the question comes only while min-replicas-to-write is set.
+   */
+  goodReplicaCount(): number {
+    const now = this.server.clock.now();
+    let good = 0;
+    for (const peer of this.peers.values()) {
+      if (peer.state === 'online' && Math.floor((now - peer.ackTime) / 1000) <= this.minReplicasMaxLag) good++;
+    }
+    return good;
+  }
+
+  /** checkGoodReplicasStatus(): may a write run? Always on a replica (its master decides) or with the check off. */
+  enoughGoodReplicas(): boolean {
+    if (this.minReplicasToWrite === 0 || this.minReplicasMaxLag === 0 || this.server.replicaRole !== null) return true;
+    return this.goodReplicaCount() >= this.minReplicasToWrite;
+  }
+
   /** The master half of INFO replication, from `connected_slaves` on (genRedisInfoString). */
   infoMasterLines(): string[] {
     const now = this.server.clock.now();
     const lines = [`connected_slaves:${this.peers.size}`];
+    if (this.minReplicasToWrite !== 0 && this.minReplicasMaxLag !== 0) lines.push(`min_slaves_good_slaves:${this.goodReplicaCount()}`);
     let i = 0;
     for (const peer of this.peers.values()) {
       const lag = Math.floor((now - peer.ackTime) / 1000);

@@ -107,6 +107,8 @@ export class Server {
     this.config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
     this.config.watch('client-query-buffer-limit', (v) => (this.queryBufferLimit = Number(v)));
     this.config.watch('timeout', (v) => (this.idleTimeoutSec = Number(v)));
+    this.config.watch('min-replicas-to-write', (v) => (this.replication.minReplicasToWrite = Number(v)));
+    this.config.watch('min-replicas-max-lag', (v) => (this.replication.minReplicasMaxLag = Number(v)));
     this.config.watch('maxclients', (v) => (this.maxClients = Number(v)));
     this.config.watch('replica-read-only', (v) => (this.replicaReadOnly = v === 'yes'));
     // An LFU maxmemory-policy makes Entry.lru an access counter (OBJECT FREQ, RESTORE … FREQ).

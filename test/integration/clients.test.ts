@@ -9,6 +9,7 @@ import net from 'node:net';
 import Redis from 'ioredis';
 import { redisCli, redisCliPath, startToyredis, type RunningServer } from '../helpers/servers';
 import { until } from '../helpers/wait';
+import { rejects } from '../helpers/rejects';
 
 const test = suite('integration/clients');
 
@@ -24,13 +25,6 @@ function client(): Redis {
 
 function assertAlive() {
   assert.ok(server.proc.exitCode === null && server.proc.signalCode === null, `toyredis exited:\n${server.output()}`);
-}
-
-/** The promise must reject with an error whose message matches. */
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  const outcome = await p.then((v) => ({ ok: true as const, v }), (e: Error) => ({ ok: false as const, e }));
-  if (outcome.ok) assert.unreachable(`expected an error matching ${pattern}, got ${JSON.stringify(outcome.v)}`);
-  else assert.match(outcome.e.message, pattern);
 }
 
 test.before(async () => {

@@ -10,6 +10,7 @@ import { hasRedis, startRedis, startToyredis, freePort, type RunningServer } fro
 import { RawConnection } from '../helpers/raw';
 import { infoField } from '../helpers/info';
 import { until } from '../helpers/wait';
+import { rejects } from '../helpers/rejects';
 import { FrameDecoder, NEED_MORE } from '../../lib/protocol/decoder';
 import { request, rdbTransferHeader, reply } from '../../lib/protocol/resp';
 import { encodeCommand } from '../../lib/protocol/reply';
@@ -135,6 +136,46 @@ test('master: handshake replies, FULLRESYNC with a real snapshot, then SELECT + 
   const roles = (await c.call('ROLE')) as any[];
   assert.is(roles[0], 'master');
   assert.equal(roles[2], [['127.0.0.1', '6380', String(59)]]);
+  r.close();
+});
+
+test('master: min-replicas-to-write refuses writes (and EXEC of writes, and scripts that may write) without enough replicas that acked within min-replicas-max-lag', async () => {
+  const master = await toyredis();
+  const c = client(master.port);
+  await c.config('SET', 'min-replicas-to-write', '1', 'min-replicas-max-lag', '1');
+  const noReplicas = /^NOREPLICAS Not enough good replicas to write\.$/;
+  await rejects(c.set('k', 'v'), noReplicas);
+  await rejects(c.multi().set('k', 'v').exec(), /EXECABORT Transaction discarded because of previous errors/);
+  // a write queued before the limit was set: EXEC itself is refused
+  const raw = await RawConnection.connect(master.port);
+  await c.config('SET', 'min-replicas-to-write', '0');
+  raw.send('MULTI');
+  raw.send('SET', 'k', 'v');
+  assert.is(await raw.readRaw(), '+OK\r\n');
+  assert.is(await raw.readRaw(), '+QUEUED\r\n');
+  await c.config('SET', 'min-replicas-to-write', '1');
+  raw.send('EXEC');
+  assert.is(await raw.readRaw(), '-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n');
+  raw.close();
+  await rejects(c.eval('#!lua\nreturn 1', 0), noReplicas);
+  assert.is(await c.eval('#!lua flags=no-writes\nreturn 1', 0), 1);
+  assert.is(await c.get('k'), null); // reads go on
+  assert.is(infoField(await c.info('replication'), 'min_slaves_good_slaves'), '0');
+  // a replica that acknowledges: writes are accepted
+  const r = await FakeReplica.connect(master.port);
+  r.send('REPLCONF', 'listening-port', '6380');
+  await r.next(reply);
+  r.send('PSYNC', '?', '-1');
+  await r.next(reply);
+  await r.rdb();
+  r.send('REPLCONF', 'ACK', '0');
+  await eventually(async () => infoField(await c.info('replication'), 'min_slaves_good_slaves') === '1', 'a good replica');
+  assert.is(await c.set('k', 'v'), 'OK');
+  // silent for longer than min-replicas-max-lag: no longer good
+  await eventually(async () => infoField(await c.info('replication'), 'min_slaves_good_slaves') === '0', 'the replica lagging');
+  await rejects(c.set('k', 'v2'), noReplicas);
+  r.send('REPLCONF', 'ACK', '0');
+  await eventually(async () => (await c.set('k', 'v3').catch(() => null)) === 'OK', 'writes accepted again');
   r.close();
 });
 
