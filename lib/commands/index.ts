@@ -268,11 +268,13 @@ export function call(server: Server, client: Client, command: Command, argv: str
   const usec = Math.floor((performance.now() - t0) * 1000); // whole microseconds, as Redis's ustime() counts
   const stats = command.stats;
   stats.calls++;
-  stats.usec += usec;
   if (reply !== BLOCKED) {
-    // a parked command is measured when it is served, as Redis does
+    stats.usec += usec;
     if (server.stats.latency.tracking) server.stats.latency.record(command, usec);
     if (usec >= server.stats.slowThresholdUs) recordSlowCommand(server, client, command, argv, usec);
+  } else {
+    // a parked command is measured when it is answered (commandUnparked), as Redis's updateStatsOnUnblock does
+    client.parkedCall = { command, argv, usec };
   }
   if (typeof reply === 'object' && reply.kind === 'error') {
     stats.failed++;
@@ -287,8 +289,23 @@ export function call(server: Server, client: Client, command: Command, argv: str
   return feedMonitors(server, client, command, argv, leaveCommand(server, client, outer, reply));
 }
 
+/**
+ * updateStatsOnUnblock(): a parked command is answered. Its time is that of its call, plus `moreUsec` (a timed-out
+ * script's run after the call returned), not the wait: that much goes to its statistics, the latency histogram and
+ * SLOWLOG, under the arguments it was called with.
+ */
+export function commandUnparked(server: Server, client: Client, moreUsec = 0): void {
+  const parked = client.parkedCall;
+  if (parked === null) return;
+  client.parkedCall = null;
+  const usec = parked.usec + moreUsec;
+  parked.command.stats.usec += usec;
+  if (server.stats.latency.tracking) server.stats.latency.record(parked.command, usec);
+  if (usec >= server.stats.slowThresholdUs) recordSlowCommand(server, client, parked.command, parked.argv, usec);
+}
+
 /** A command at least as slow as slowlog-log-slower-than or latency-monitor-threshold: note it where it is due. */
-function recordSlowCommand(server: Server, client: Client, command: Command, argv: string[], usec: number): void {
+function recordSlowCommand(server: Server, client: Client, command: Command, argv: readonly string[], usec: number): void {
   const stats = server.stats;
   const nowSec = Math.floor(server.clock.now() / 1000);
   if (usec >= stats.slowlogThresholdUs && !has(command, 'skip_slowlog')) {

@@ -126,9 +126,13 @@ export function countScriptErrors(server: Server, command: Command, reply: Reply
 
 /** Hand a finished timed-out script's reply to its waiting caller, counted as call() counts the others. */
 export function replyLater(server: Server, caller: Client, command: Command): (reply: Reply) => void {
+  const started = performance.now();
   return (reply) => {
     countScriptErrors(server, command, reply, true);
-    server.unblock(caller, reply);
+    // the script ran all along: its time is the whole run, less what call() already measured
+    const parked = caller.parkedCall;
+    const more = parked === null ? 0 : Math.max(0, Math.floor((performance.now() - started) * 1000) - parked.usec);
+    server.unblock(caller, reply, more);
   };
 }
 

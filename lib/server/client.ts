@@ -29,6 +29,8 @@ export class Client {
   readonly createdAt: number;
   lastInteraction: number;
   lastCommand = 'NULL';
+  /** The command this client is parked on and what its call took so far: measured again when it is answered. */
+  parkedCall: { command: Command; argv: readonly string[]; usec: number } | null = null;
   /**
    * Whether AUTH (or HELLO AUTH) succeeded, or was not needed when the connection began; with the default user on
    * and nopass, even an unauthenticated connection may run commands (authRequired in networking.c).

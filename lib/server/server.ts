@@ -23,7 +23,7 @@ import { ReplicaRole } from './replica-of';
 import { Persistence, type ShutdownFlags } from './persistence';
 import { Aof } from './aof';
 import { aclOf } from './acl';
-import { dispatch } from '../commands';
+import { commandUnparked, dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { Keyspace, type Clock, systemClock } from '../store/keyspace';
 import { request } from '../protocol/resp';
@@ -486,8 +486,9 @@ export class Server {
    * Answer a parked client (WAIT, blocking pops) and let it run again: its reply goes out, then whatever it
    * pipelined behind the blocking command is processed.
    */
-  unblock(client: Client, reply: Reply): void {
+  unblock(client: Client, reply: Reply, moreUsec = 0): void {
     if (client.mode !== 'blocked') return;
+    commandUnparked(this, client, moreUsec);
     client.send({ type: 'client.unblock' });
     client.push(reply);
     this.resumeInput(client);

@@ -4,6 +4,7 @@ import { runRows, startInProcess, type InProcess, type Row } from '../helpers/in
 import { RawConnection } from '../helpers/raw';
 import { hasRedis } from '../helpers/servers';
 import { sameReplies, withRealRedis } from '../helpers/differential';
+import { until } from '../helpers/wait';
 import { arity, bulk, err, int, NIL, OK, SYNTAX } from '../helpers/resp';
 import type { Reply } from '../../lib/protocol/reply';
 
@@ -190,6 +191,26 @@ test('SLOWLOG: entries, order, limits, argument trimming and redaction', async (
   const acl = items(await call(conn, 'SLOWLOG', 'GET', '2'));
   assert.equal(argv(acl[0]), ['ACL', 'SETUSER', '(redacted)', '(redacted)']);
   assert.equal(argv(acl[1]), ['ACL', 'SETUSER', '(redacted)', '(redacted)', '(redacted)', '(redacted)']);
+});
+
+test('SLOWLOG: a parked command is logged when it is answered, with the arguments it was called with; a timed-out script with its whole run', async () => {
+  await runRows(conn, [[['CONFIG', 'SET', 'slowlog-log-slower-than', '0', 'busy-reply-threshold', '20'], OK]]);
+  const waiter = await srv.connect();
+  waiter.send('BLPOP', 'l', '0');
+  await until(() => srv.server.clients.size === 2 && [...srv.server.clients.values()].some((c) => c.mode === 'blocked'), 'the BLPOP parked');
+  // served by EXEC after SLOWLOG RESET ran inside it (Redis's slowlog.tcl): the BLPOP is the newest entry
+  await runRows(conn, [[['MULTI'], OK], [['LPUSH', 'l', 'foo'], '+QUEUED\r\n'], [['SLOWLOG', 'RESET'], '+QUEUED\r\n'], [['EXEC'], '*2\r\n:1\r\n+OK\r\n']]);
+  assert.is(await waiter.readRaw(), '*2\r\n$1\r\nl\r\n$3\r\nfoo\r\n');
+  const argv = (e: Reply) => items(items(e)[3]).map((a) => String((a as { value: string }).value));
+  assert.equal(argv(items(await call(conn, 'SLOWLOG', 'GET', '1'))[0]), ['BLPOP', 'l', '0']);
+  // a script past busy-reply-threshold: parked while it runs in slices, logged with its whole run when it ends
+  await runRows(conn, [[['CONFIG', 'SET', 'slowlog-log-slower-than', '50000'], OK], [['SLOWLOG', 'RESET'], OK]]);
+  const script = 'local i = 0 while i < 2000000 do i = i + 1 end return i'; // well over 50 ms (TIME is the test's clock)
+  waiter.send('EVAL', script, '0');
+  assert.is(await waiter.readRaw(), ':2000000\r\n');
+  const [entry] = items(await call(conn, 'SLOWLOG', 'GET', '1'));
+  assert.equal(argv(entry), ['EVAL', script, '0']);
+  assert.ok(((items(entry)[2] as { value: number }).value) >= 50000, 'the whole run is its duration');
 });
 
 test('LATENCY: histograms per command, monitor events, reset', async () => {
