@@ -284,7 +284,12 @@ export class Server {
   private cron(): void {
     try {
       const now = this.clock.now();
+      const started = performance.now();
       this.keyspace.activeExpireCycle();
+      // latencyAddSampleIfNeeded("expire-cycle"): an expire cycle that held the server past the threshold
+      const expireUs = (performance.now() - started) * 1000;
+      const latency = this.stats.latency;
+      if (expireUs >= latency.monitorThresholdUs) latency.monitor.addSample('expire-cycle', Math.floor(expireUs / 1000), Math.floor(now / 1000));
       trackingCron(this);
       this.stats.sample(now);
       if (this.idleTimeoutSec > 0) this.closeIdleClients();

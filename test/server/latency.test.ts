@@ -1,6 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import Redis from 'ioredis';
 import { LatencyHistogram, LatencyMonitor } from '../../lib/server/latency';
+import { startToyredis } from '../helpers/servers';
+import { until } from '../helpers/wait';
 
 const test = suite('server/latency');
 
@@ -50,6 +53,25 @@ test('the latency monitor keeps the worst sample per second, at most 160, and th
   assert.is(m.reset(['fast-command', 'nosuch']), 1);
   assert.is(m.reset([]), 1);
   assert.is(m.events.size, 0);
+});
+
+test('an active expire cycle that holds the server past latency-monitor-threshold is an expire-cycle event', async () => {
+  const server = await startToyredis();
+  const r = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  try {
+    await r.config('SET', 'latency-monitor-threshold', '1');
+    const p = r.pipeline();
+    for (let i = 0; i < 200_000; i++) p.set(`k${i}`, 'v', 'PX', 20);
+    await p.exec();
+    await until(async () => (await r.dbsize()) === 0, 'every key expired', 20000, 50);
+    const events = (await r.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+    const cycle = events.find((e) => e[0] === 'expire-cycle');
+    assert.ok(cycle, JSON.stringify(events));
+    assert.ok(cycle![2] >= 1 && cycle![3] >= cycle![2]);
+  } finally {
+    r.disconnect();
+    await server.stop();
+  }
 });
 
 test.run();
