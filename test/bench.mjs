@@ -1,10 +1,11 @@
 // Benchmark: redis-benchmark against the built toyredis and (when installed) real redis-server, in the same run,
 // on free loopback ports. Throughput of SET/GET/INCR with 50 clients, 50 clients pipelining 16, and 1 client;
 // then memory per key after loading 1,000,000 16-byte keys with 32-byte values; then persistence with the same
-// 1,000,000 keys in both: SAVE, loading the file at start, and the longest PING stall while BGSAVE runs.
+// 1,000,000 keys in both: SAVE, loading the file at start, and the longest PING stall while BGSAVE runs; then
+// replication: a fresh replica's full sync from each, holding the same keys, and the longest PING stall meanwhile.
 // Prints a table, or JSON (--json). Options: --json, --seconds S (target duration of a row, default 2), --keys N
 // (memory test keys, default 1000000), --persist-keys N (persistence keys, default 1000000), --only a,b (sections
-// to run: throughput, memory, persistence; default all).
+// to run: throughput, memory, persistence, replication; default all).
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -31,7 +32,7 @@ const rowSeconds = option('--seconds', 2);
 const memoryKeys = Math.round(option('--keys', 1_000_000));
 const persistKeys = Math.round(option('--persist-keys', 1_000_000));
 const onlyAt = args.indexOf('--only');
-const sections = new Set(onlyAt >= 0 ? String(args[onlyAt + 1]).split(',') : ['throughput', 'memory', 'persistence']);
+const sections = new Set(onlyAt >= 0 ? String(args[onlyAt + 1]).split(',') : ['throughput', 'memory', 'persistence', 'replication']);
 const log = (...a) => (asJson ? console.error(...a) : console.log(...a));
 
 const MODES = [
@@ -270,9 +271,9 @@ async function bgsaveStall(port) {
 }
 
 /** Start the server on `dir` (loading its dump.rdb if any): toyredis or redis-server, no save points, no AOF. */
-async function startIn(name, dir) {
+async function startIn(name, dir, extra = []) {
   const port = await freePort();
-  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
   return name === 'toyredis' ? launch(name, process.execPath, [TOYREDIS, ...common], port) : launch(name, REDIS_SERVER, common, port);
 }
 
@@ -314,6 +315,51 @@ async function persistenceRun(name) {
   await stopProcess(second);
   if (keysAfter !== keys) throw new Error(`${name} loaded ${keysAfter} keys of ${keys}`);
   return { keys, file_bytes: fileBytes, save_ms: saveMs, load_ms: Number(loaded[1]) * 1000, start_to_ready_ms: readyMs, ...stall };
+}
+
+// ---- replication: a fresh replica's full sync from a master holding the same 1,000,000 keys ----
+
+/**
+ * Start a replica of `name` (the replica is real redis-server when installed, so both masters serve the same
+ * peer) and time its full sync until its link is up, while one client PINGs the master: the longest PING round
+ * trip is the longest the master stopped serving to produce and send the snapshot.
+ */
+async function replicationRun(name) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-repl-${name}-`));
+  const replicaDir = mkdtempSync(path.join(os.tmpdir(), `bench-repl-replica-of-${name}-`));
+  tempDirs.push(dir, replicaDir);
+  // Redis waits repl-diskless-sync-delay (5 s) for more replicas before a diskless sync: not what is measured here
+  const master = await startIn(name, dir, ['--repl-diskless-sync-delay', '0']);
+  log(`${name}: writing ${persistKeys} keys for the replication test`);
+  await fillKeys(master.port, persistKeys);
+  const keys = await dbsize(master.port);
+  const pinger = lineClient(master.port);
+  for (let i = 0; i < 200; i++) await pinger.request('PING');
+  log(`${name}: full sync of a replica with a PING loop`);
+  const started = performance.now();
+  const replica = await startIn(REDIS_SERVER ? 'redis' : 'toyredis', replicaDir, ['--replicaof', `127.0.0.1 ${master.port}`]);
+  const watcher = lineClient(replica.port);
+  let done = false;
+  const poll = (async () => {
+    while (!(await watcher.request('INFO', 'replication')).includes('master_link_status:up')) await new Promise((r) => setTimeout(r, 10));
+    done = true;
+  })();
+  let longest = 0, pings = 0;
+  while (!done) {
+    const t = performance.now();
+    await pinger.request('PING');
+    longest = Math.max(longest, performance.now() - t);
+    pings++;
+  }
+  await poll;
+  const syncMs = performance.now() - started;
+  pinger.close();
+  watcher.close();
+  const replicaKeys = await dbsize(replica.port);
+  await stopProcess(replica);
+  await stopProcess(master);
+  if (replicaKeys !== keys) throw new Error(`the replica of ${name} holds ${replicaKeys} keys of ${keys}`);
+  return { keys, sync_ms: syncMs, ping_max_ms: longest, pings };
 }
 
 // ---- the run ----
@@ -370,10 +416,18 @@ async function main() {
   }
   const pRatio = (field) => (persistence.redis && persistence.toyredis ? persistence.toyredis[field] / persistence.redis[field] : null);
 
+  const replication = {};
+  if (sections.has('replication')) {
+    replication.toyredis = await replicationRun('toyredis');
+    if (REDIS_SERVER) replication.redis = await replicationRun('redis');
+  }
+  const rRatio = (field) => (replication.redis && replication.toyredis ? replication.toyredis[field] / replication.redis[field] : null);
+
   if (asJson) {
     console.log(JSON.stringify({
       date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, memory, memory_ratio: memoryRatio,
       persistence, persistence_ratios: { save: pRatio('save_ms'), load: pRatio('load_ms') },
+      replication, replication_ratios: { sync: rRatio('sync_ms') },
     }, null, 2));
     return;
   }
@@ -410,6 +464,15 @@ async function main() {
     const verdict = (ok) => (ok ? 'met' : 'NOT met');
     const saveR = pRatio('save_ms'), loadR = pRatio('load_ms');
     console.log(`targets: SAVE <= 3x Redis: ${saveR === null ? '-' : verdict(saveR <= 3)}; load <= 3x Redis: ${loadR === null ? '-' : verdict(loadR <= 3)}; PING stall <= 50 ms: ${verdict(toy.ping_max_ms <= 50)}`);
+  }
+  if (replication.toyredis) {
+    const toy = replication.toyredis, real = replication.redis;
+    const table = [[`full sync of a ${REDIS_SERVER ? 'redis-server' : 'toyredis'} replica, ${fmt(toy.keys)} keys`, 'toyredis master', 'redis master', 'ratio']];
+    const row = (label, field, d = 0) => table.push([label, fmt(toy[field], d), fmt(real?.[field], d), fmt(rRatio(field), 2)]);
+    row('replica start to link up ms', 'sync_ms');
+    row('longest PING stall of the master ms', 'ping_max_ms', 1);
+    row('PINGs the master answered meanwhile', 'pings');
+    printTable(table);
   }
 }
 
