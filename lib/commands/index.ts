@@ -3,7 +3,7 @@
  * transaction and replica checks, then call() with its stats and propagation. Families live one per file.
  */
 import {
-  ERR_LOADING, ERR_NOAUTH, ERR_NOREPLICAS, ERR_NOT_IN_MULTI, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
+  ERR_LOADING, ERR_NOAUTH, ERR_NOREPLICAS, ERR_NOT_IN_MULTI, ERR_OOM, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
   errWrongArity,
 } from '../protocol/errors';
 import { error, QUEUED, type Reply } from '../protocol/reply';
@@ -43,6 +43,7 @@ import { trackingAfterCall, trackingBeforeCommand } from '../server/tracking';
 import { aclOf, dispatchDenial } from '../server/acl';
 import { aclCommands } from './acl';
 import { clusterCommands } from './cluster';
+import { EVICT_FAIL } from '../server/memory-limit';
 
 export class CommandTable {
   private byName = new Map<string, Command>();
@@ -169,6 +170,12 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
     if (denied !== null) return reject(server, client, command, argv, denied);
   }
   const flags = commandFlags(server, command, argv);
+  // maxmemory: evict before the command; over the limit with nothing to evict, refuse what may grow memory. Our
+  // master's stream is never refused (a replica ignores maxmemory unless replica-ignore-maxmemory is no).
+  if (server.memory.maxmemory !== 0 && !client.isMaster) {
+    const refused = outOfMemory(server, client, command, flags);
+    if (refused) return reject(server, client, command, argv, ERR_OOM);
+  }
   // is_write_command: a write, or an EXEC whose queue holds one
   const writes = flags.includes('write') ||
     (command.fullname === 'exec' && client.queue.some((q) => commandFlags(server, q.command, q.argv).includes('write')));
@@ -215,6 +222,24 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   handleClientsBlockedOnKeys(server);
   return leaveCommand(server, client, outer, reply, true);
 }
+
+/**
+ * processCommand()'s maxmemory step: performEvictions(), then whether this command is refused. Inside MULTI
+ * anything but EXEC, DISCARD, QUIT and RESET is (queuing takes memory); EXEC only when its queue holds a denyoom.
+ */
+function outOfMemory(server: Server, client: Client, command: Command, flags: readonly CommandFlag[]): boolean {
+  if (busyError(server) !== null) return false; // not while a timed-out script lets other clients in
+  const oom = server.memory.performEvictions() === EVICT_FAIL;
+  server.memory.preCommandOom = oom;
+  if (!oom) return false;
+  const name = (command.parent ?? command).fullname;
+  if (client.mode === 'multi' && !TRANSACTION_CONTROL_OOM_EXEMPT.has(name)) return true;
+  return flags.includes('denyoom') ||
+    (name === 'exec' && client.queue.some((q) => commandFlags(server, q.command, q.argv).includes('denyoom')));
+}
+
+/** What a client in MULTI may still send over maxmemory. */
+const TRANSACTION_CONTROL_OOM_EXEMPT = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /**
  * Refuse before running: counts rejected_calls, and a refused command inside MULTI makes EXEC fail. A refused EXEC

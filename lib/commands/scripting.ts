@@ -96,6 +96,10 @@ export function refuseRun(server: Server, caller: Client, flags: ScriptFlags, ro
   }
   if (ro) fail('ERR Can not execute a script with write flag using *_ro command.');
   if (!server.replication.enoughGoodReplicas()) fail(ERR_NOREPLICAS);
+  // the OOM state found before the command (EXEC's, when the script was queued); no-writes implies allow-oom
+  if (!flags.allowOom && !caller.isMaster && server.memory.preCommandOom && server.memory.maxmemory !== 0) {
+    fail("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import { commandTable } from './index';
 import type { ArgCursor } from './args';
 import { signalDbReplaced } from '../server/blocking';
 import { aclOf } from '../server/acl';
+import { entryMemoryUsage } from '../server/memory-limit';
 import { key, str, integer, tok, oneof, block } from './docs';
 import { keyAt } from './keyspecs';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
@@ -338,16 +339,6 @@ function shutdownCommand({ server }: CommandContext, args: ArgCursor): Reply | D
 
 // ---- MEMORY ----
 
-/** V8's one-byte string: a 16-byte header and the bytes, in 8-byte steps. */
-const stringBytes = (s: string) => 16 + Math.ceil(s.length / 8) * 8;
-/** A key's bookkeeping: its Map slot (key, value, chain), the Entry object, its scan slot, a TTL set entry. */
-const ENTRY_OVERHEAD = 24 + 56 + 8;
-
-/** What a value may report about itself; a collection without it is counted as its header only. */
-interface SizedValue {
-  memoryUsage?(samples: number): number;
-}
-
 // MEMORY USAGE key [SAMPLES count]
 function memoryUsageCommand({ db }: CommandContext, args: ArgCursor): Reply {
   const key = args.nextKey();
@@ -360,10 +351,7 @@ function memoryUsageCommand({ db }: CommandContext, args: ArgCursor): Reply {
   }
   const e = db.lookup(key);
   if (e === undefined) return NIL;
-  let size = ENTRY_OVERHEAD + stringBytes(key) + (e.expiresAt ? 24 : 0);
-  if (typeof e.value === 'string') size += stringBytes(e.value);
-  else size += (e.value as SizedValue).memoryUsage?.(samples) ?? 64;
-  return int(size);
+  return int(entryMemoryUsage(key, e, samples));
 }
 
 // MEMORY HELP

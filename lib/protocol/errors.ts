@@ -77,3 +77,6 @@ export const errUnknownSubcommand = (sub: string, container: string) =>
 
 /** A write refused while fewer replicas than min-replicas-to-write acknowledged recently (shared.noreplicaserr). */
 export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+
+/** Over maxmemory with nothing left to evict, a command that may grow memory is refused (shared.oomerr). */
+export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";

@@ -19,7 +19,7 @@ import { BLOCKED, NO_REPLY, type Command, type Deferred } from '../commands/type
 import {
   array, bulk, countedError, double, error, formatDouble, int, map, NIL, set, simple, verbatim, type Reply,
 } from '../protocol/reply';
-import { ERR_NOREPLICAS, ERR_READONLY } from '../protocol/errors';
+import { ERR_NOREPLICAS, ERR_OOM, ERR_READONLY } from '../protocol/errors';
 import { mayBlock } from '../server/blocking';
 import { scriptDenial, userMayRun } from '../server/acl';
 
@@ -681,6 +681,13 @@ export class ScriptEnvironment {
       if (diskError !== null && !run.caller.isMaster) return count(`-${diskError}`);
       // reachable only by EVAL without flags: the others were refused before they ran
       if (!server.replication.enoughGoodReplicas()) return count(`-${ERR_NOREPLICAS}`);
+    }
+    // scriptVerifyOOM(): before the script's first write, a denyoom command is refused if memory was over the limit
+    // when the script started (allow-oom lets it through; our master's scripts are never refused)
+    const memory = server.memory;
+    if (!run.allowOom && !run.writeDirty && memory.maxmemory !== 0 && memory.preCommandOom && !run.caller.isMaster &&
+        flags.includes('denyoom')) {
+      return count(`-${ERR_OOM}`);
     }
     if (writes) run.writeDirty = true;
     return cmd;

@@ -4,6 +4,7 @@
  * of the server add their lines with extendInfoSection() (persistence, replication, pub/sub fill theirs in later).
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import path from 'node:path';
 import type { Server } from './server';
 import { REDIS_VERSION, VERSION } from './server';
@@ -50,10 +51,13 @@ export function bytesToHuman(n: number): string {
   return `${n}B`;
 }
 
-/** What INFO and MEMORY report as used memory: the JS heap plus memory held outside it (Buffers). */
-export function usedMemory(): { used: number; rss: number; heapTotal: number; heapUsed: number } {
-  const m = process.memoryUsage();
-  return { used: m.heapUsed + m.external, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed };
+/**
+ * What INFO and MEMORY report as used memory: the figure maxmemory's accounting starts from (MemoryLimit.measure:
+ * the heap outside the young generation, plus Buffers).
+ */
+export function usedMemory(server: Server): { used: number; rss: number; heapTotal: number; heapUsed: number } {
+  const h = v8.getHeapStatistics();
+  return { used: server.memory.measure(), rss: process.memoryUsage.rss(), heapTotal: h.total_heap_size, heapUsed: h.used_heap_size };
 }
 
 /** Peak of used_memory as INFO has seen it (Redis updates its peak from the cron and from INFO itself). */
@@ -127,7 +131,7 @@ function clientsSection(server: Server): string[] {
 }
 
 function memorySection(server: Server): string[] {
-  const { used, rss, heapTotal, heapUsed } = usedMemory();
+  const { used, rss, heapTotal, heapUsed } = usedMemory(server);
   const peak = Math.max(peaks.get(server) ?? 0, used);
   peaks.set(server, peak);
   const startup = server.stats.startupMemory;
@@ -171,7 +175,7 @@ function memorySection(server: Server): string[] {
     'rss_overhead_bytes:0',
     `mem_fragmentation_ratio:${f2(rss / used)}`,
     `mem_fragmentation_bytes:${rss - used}`,
-    `mem_not_counted_for_evict:${backlog}`,
+    `mem_not_counted_for_evict:${server.memory.notCounted()}`,
     `mem_replication_backlog:${backlog}`,
     'mem_total_replication_buffers:0',
     `mem_clients_slaves:${clientsReplicas}`,
@@ -226,6 +230,7 @@ function statsSection(server: Server): string[] {
   const s = server.stats;
   const ks = server.keyspace.stats;
   const repl = server.replication.stats;
+  const exceeded = server.memory.exceededTimes();
   return [
     `total_connections_received:${s.connectionsReceived}`,
     `total_commands_processed:${s.commands}`,
@@ -246,10 +251,10 @@ function statsSection(server: Server): string[] {
     `expired_stale_perc:${f2(ks.expiredStalePerc * 100)}`,
     `expired_time_cap_reached_count:${ks.expiredTimeCapReached}`,
     `expire_cycle_cpu_milliseconds:${Math.floor(ks.expireCycleCpuMs)}`,
-    'evicted_keys:0',
+    `evicted_keys:${server.memory.evictedKeys}`,
     'evicted_clients:0',
-    'total_eviction_exceeded_time:0',
-    'current_eviction_exceeded_time:0',
+    `total_eviction_exceeded_time:${exceeded[0]}`,
+    `current_eviction_exceeded_time:${exceeded[1]}`,
     `keyspace_hits:${ks.hits}`,
     `keyspace_misses:${ks.misses}`,
     'pubsub_channels:0',

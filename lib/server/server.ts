@@ -14,7 +14,8 @@ import { ServerStats } from './stats';
 import { Watches } from './watch';
 import { obufLimits } from './config-values';
 import { isSubscribed } from './pubsub';
-import { KeyspaceNotifications, notifyKeyspaceEvent, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify';
+import { KeyspaceNotifications, notifyKeyspaceEvent, NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify';
+import { MemoryLimit } from './memory-limit';
 import { isMonitor } from '../commands/monitor';
 import { trackingCron } from './tracking';
 import { Replication } from './replication';
@@ -71,6 +72,8 @@ export class Server {
   readonly aof: Aof;
   /** notify-keyspace-events and the messages it holds for the running command's client (notify.ts). */
   readonly notifications: KeyspaceNotifications;
+  /** maxmemory: used memory as eviction counts it, and performEvictions() (memory-limit.ts). */
+  readonly memory: MemoryLimit;
   /** Set while this server is a replica (REPLICAOF host port); null on a master. */
   replicaRole: ReplicaRole | null = null;
   readonly startedAt: number;
@@ -129,6 +132,10 @@ export class Server {
         notifyKeyspaceEvent(this, NOTIFY_EXPIRED, 'expired', key, db.id);
         this.propagation.also(db.id, ['DEL', key]);
       },
+      evicted: (db, key) => {
+        notifyKeyspaceEvent(this, NOTIFY_EVICTED, 'evicted', key, db.id);
+        this.propagation.also(db.id, ['DEL', key]);
+      },
       flushed: (db) => {
         if (this.watches.size) this.watches.flushed(db);
       },
@@ -136,6 +143,7 @@ export class Server {
       missed: (db, key) => notifyKeyspaceEvent(this, NOTIFY_KEY_MISS, 'keymiss', key, db.id),
     };
     this.notifications = new KeyspaceNotifications(this);
+    this.memory = new MemoryLimit(this);
   }
 
   /** A replica that refuses writes from its clients (replica-read-only yes). */
@@ -528,6 +536,7 @@ export class Server {
     this.replicaRole?.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    this.memory.stop();
     this.persistence.close();
     // stop accepting, then drop the clients: a listener's close callback waits until its connections are gone
     const closed = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));

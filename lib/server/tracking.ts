@@ -105,6 +105,10 @@ class Tracking {
         hooks.expired(db, key);
         this.expiring = key;
       },
+      evicted: (db, key) => {
+        hooks.evicted?.(db, key);
+        this.expiring = key; // as an expiry, an eviction has no client behind it
+      },
       flushed: (db) => {
         hooks.flushed(db);
         // a FLUSHALL empties db 0, 1, 2… in a row: that is one flush, as Redis signals it once

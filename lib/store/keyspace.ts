@@ -44,6 +44,10 @@ export interface KeyspaceHooks {
   created?(db: Db, key: string): void;
   /** A read found no key (a keyspace miss): called only while Keyspace.reportMisses is set. */
   missed?(db: Db, key: string): void;
+  /** A key was evicted to free memory (maxmemory): a master propagates `DEL key`, as for an expired key. */
+  evicted?(db: Db, key: string): void;
+  /** A key is being deleted or expired, with its entry: called only while Keyspace.reportRemoved is set. */
+  removed?(db: Db, key: string, e: Entry): void;
 }
 
 const noHooks: KeyspaceHooks = { modified() {}, expired() {}, flushed() {} };
@@ -56,6 +60,8 @@ export class Db {
   /** Keys that have a TTL (db->expires), walked by the active expire cycle. */
   volatile = new BigSet<string>();
   private expireCursor: Iterator<string> | null = null;
+  /** Where sampling for volatile-* eviction goes on from (sampleKeys). */
+  private evictCursor: Iterator<string> | null = null;
   avgTtl = 0;
 
   constructor(
@@ -188,9 +194,64 @@ export class Db {
   delete(key: string): boolean {
     const e = this.dict.get(key);
     if (e === undefined) return false;
+    if (this.ks.reportRemoved) this.ks.hooks.removed?.(this, key, e);
     this.remove(key, e);
     this.changed(key);
     return true;
+  }
+
+  /**
+   * Evict a key to free memory (performEvictions in evict.c): deleted, reported as evicted, then as modified
+   * (WATCH, client-side caching). Not a write of any client's: `dirty` stays, as for an expired key.
+   */
+  evict(key: string): boolean {
+    const e = this.dict.get(key);
+    if (e === undefined) return false;
+    this.remove(key, e);
+    this.ks.hooks.evicted?.(this, key);
+    this.ks.hooks.modified(this, key);
+    return true;
+  }
+
+  /**
+   * Up to `count` keys for eviction to look at (dictGetSomeKeys): consecutive slots from a random one, or with
+   * `volatileOnly` the next keys with a TTL in a walk that goes on where the last call stopped. Keys may be
+   * logically expired; nothing is touched. At least one key is found when the db holds any.
+   */
+  sampleKeys(count: number, volatileOnly: boolean, out: string[]): void {
+    if (volatileOnly) {
+      let wrapped = false;
+      for (let n = 0; n < count && this.volatile.size; ) {
+        if (this.evictCursor === null) this.evictCursor = this.volatile.values();
+        const r = this.evictCursor.next();
+        if (r.done) {
+          this.evictCursor = null;
+          if (wrapped) return;
+          wrapped = true;
+          continue;
+        }
+        out.push(r.value);
+        n++;
+      }
+      return;
+    }
+    if (this.dict.size === 0) return;
+    const slots = this.slots, len = slots.length;
+    const found = out.length;
+    let i = Math.floor(Math.random() * len);
+    for (let stepped = 0, n = 0; n < count && stepped < len && stepped < count * 10; stepped++, i = i + 1 === len ? 0 : i + 1) {
+      const key = slots[i];
+      if (key !== undefined) {
+        out.push(key);
+        n++;
+      }
+    }
+    if (out.length > found) return;
+    // a sparse slot table: take the first keys instead
+    for (const key of this.dict.keys()) {
+      out.push(key);
+      if (out.length - found >= count) break;
+    }
   }
 
   /** Set or clear a key's TTL; returns false if the key does not exist. */
@@ -225,7 +286,7 @@ export class Db {
     this.slots = [];
     this.freeSlots = [];
     this.volatile = new BigSet();
-    this.expireCursor = null;
+    this.expireCursor = this.evictCursor = null;
     this.avgTtl = 0;
     if (n) this.ks.dirty += n;
     return n;
@@ -243,6 +304,7 @@ export class Db {
     [this.volatile, other.volatile] = [other.volatile, this.volatile];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     this.expireCursor = other.expireCursor = null;
+    this.evictCursor = other.evictCursor = null;
   }
 
   /** All keys, including logically expired ones not yet removed (callers filter). */
@@ -323,6 +385,7 @@ export class Db {
   private expireEntry(key: string, e: Entry): boolean {
     if (this.ks.replicaMode !== 'master') return this.ks.replicaMode === 'replica-read';
     if (this.ks.expiryPaused) return true; // CLIENT PAUSE WRITE: expired, but deleting it would be a write
+    if (this.ks.reportRemoved) this.ks.hooks.removed?.(this, key, e);
     this.remove(key, e);
     this.ks.stats.expiredKeys++;
     this.ks.hooks.expired(this, key);
@@ -415,6 +478,8 @@ export class Keyspace {
    */
   reportCreated = false;
   reportMisses = false;
+  /** Call hooks.removed for every key deleted or expired: set while maxmemory is, to account for freed memory. */
+  reportRemoved = false;
   /**
    * maxmemory-policy is an LFU one: Entry.lru then holds Redis's access counter (minutes << 8 | log counter)
    * instead of an access time. The server sets it, with the lfu-* knobs, from its config.
