@@ -9,6 +9,13 @@ const child = spawn(process.execPath, [uvu, '-r', 'tsx/cjs', 'test', pattern, '-
 let out = '';
 child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
 child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
+// stopped from outside (Ctrl-C, `timeout`): stop the suite too, so no test and no server it started lives on
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
 child.on('exit', (code, signal) => {
   const last = (re) => { const m = [...out.matchAll(re)]; return m.length ? Number(m[m.length - 1][1]) : null; };
   const total = last(/^\s*Total:\s*(\d+)/gm), passed = last(/^\s*Passed:\s*(\d+)/gm), skipped = last(/^\s*Skipped:\s*(\d+)/gm) ?? 0;
