@@ -286,6 +286,8 @@ export class MemoryLimit {
    * run since are garbage, and V8 lets go of the memory of dead Buffers a while after the collection itself.
    */
   private externalFloor = 0;
+  /** Bytes read from and written to sockets when the floor was last reset: the most read and write Buffers since. */
+  private ioAtFloor = 0;
 
   constructor(private readonly server: Server, measure?: () => readonly [number, number]) {
     this.accounting = new MemoryAccounting(measure ?? (() => this.measureParts()));
@@ -341,7 +343,23 @@ export class MemoryLimit {
     const external = externalMemory();
     if (this.observer === null) return [heapOutsideYoung(), external];
     if (external < this.externalFloor) this.externalFloor = external;
-    return [heapOutsideYoung(), this.externalFloor];
+    // Buffers grown since the floor beyond all the bytes sockets read and wrote since are data (a SETBIT's bitmap,
+    // a large value): counted now, not at the next collection
+    const io = this.ioBytes();
+    if (io < this.ioAtFloor) this.ioAtFloor = io; // CONFIG RESETSTAT
+    const data = external - (io - this.ioAtFloor);
+    return [heapOutsideYoung(), Math.max(this.externalFloor, data)];
+  }
+
+  private ioBytes(): number {
+    const stats = this.server.stats;
+    return stats.netInputBytes + stats.netOutputBytes + stats.netReplInputBytes + stats.netReplOutputBytes;
+  }
+
+  /** A collection happened (or watching starts): Buffers in use now are the new floor. */
+  private resetExternalFloor(): void {
+    this.externalFloor = externalMemory();
+    this.ioAtFloor = this.ioBytes();
   }
 
   /** Used memory as eviction counts it, measured at most once per event-loop turn (or per long batch). */
@@ -427,7 +445,7 @@ export class MemoryLimit {
   private collect(): number {
     const started = performance.now();
     if (!collectGarbage()) return this.overLimit();
-    this.externalFloor = externalMemory();
+    this.resetExternalFloor();
     this.accounting.collected(true);
     this.afterFullGc = -1;
     const latency = this.server.stats.latency, ms = performance.now() - started;
@@ -494,9 +512,9 @@ export class MemoryLimit {
 
   private observeGc(): void {
     if (this.observer !== null) return;
-    this.externalFloor = externalMemory();
+    this.resetExternalFloor();
     this.observer = new PerformanceObserver((list) => {
-      this.externalFloor = externalMemory();
+      this.resetExternalFloor();
       let full = false;
       for (const entry of list.getEntries()) {
         const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
