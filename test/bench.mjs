@@ -2,7 +2,8 @@
 // on free loopback ports. Throughput of SET/GET/INCR with 50 clients, 50 clients pipelining 16, and 1 client;
 // then memory per key after loading 1,000,000 16-byte keys with 32-byte values; then persistence with the same
 // 1,000,000 keys in both: SAVE, loading the file at start, and the longest PING stall while BGSAVE runs; then
-// replication: a fresh replica's full sync from each, holding the same keys, and the longest PING stall meanwhile.
+// replication: a fresh replica's full sync from each, holding the same keys, the longest PING stall meanwhile, and
+// SET -P 16 on each master before and after the replica is attached.
 // Prints a table, or JSON (--json). Options: --json, --seconds S (target duration of a row, default 2), --keys N
 // (memory test keys, default 1000000), --persist-keys N (persistence keys, default 1000000), --only a,b (sections
 // to run: throughput, memory, persistence, replication; default all).
@@ -332,7 +333,9 @@ async function replicationRun(name) {
   const master = await startIn(name, dir, ['--repl-diskless-sync-delay', '0']);
   log(`${name}: writing ${persistKeys} keys for the replication test`);
   await fillKeys(master.port, persistKeys);
-  const keys = await dbsize(master.port);
+  log(`${name}: SET -P 16 without a replica`);
+  const setAlone = (await benchmark(master.port, REPLICATED_SET)).SET.rps;
+  const keys = await dbsize(master.port); // the fill, and the one key redis-benchmark's SET writes
   const pinger = lineClient(master.port);
   for (let i = 0; i < 200; i++) await pinger.request('PING');
   log(`${name}: full sync of a replica with a PING loop`);
@@ -356,11 +359,19 @@ async function replicationRun(name) {
   pinger.close();
   watcher.close();
   const replicaKeys = await dbsize(replica.port);
+  log(`${name}: SET -P 16 with the replica attached`);
+  const setWithReplica = (await benchmark(master.port, REPLICATED_SET)).SET.rps;
   await stopProcess(replica);
   await stopProcess(master);
   if (replicaKeys !== keys) throw new Error(`the replica of ${name} holds ${replicaKeys} keys of ${keys}`);
-  return { keys, sync_ms: syncMs, ping_max_ms: longest, pings };
+  return {
+    keys, sync_ms: syncMs, ping_max_ms: longest, pings,
+    set_alone_rps: setAlone, set_with_replica_rps: setWithReplica, replica_factor: setWithReplica / setAlone,
+  };
 }
+
+/** The SET row of `-c 50 -P 16`, run on a master before and after its replica is attached. */
+const REPLICATED_SET = ['-t', 'set', '-n', '1000000', '-c', '50', '-P', '16'];
 
 // ---- the run ----
 
@@ -427,7 +438,7 @@ async function main() {
     console.log(JSON.stringify({
       date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, memory, memory_ratio: memoryRatio,
       persistence, persistence_ratios: { save: pRatio('save_ms'), load: pRatio('load_ms') },
-      replication, replication_ratios: { sync: rRatio('sync_ms') },
+      replication, replication_ratios: { sync: rRatio('sync_ms'), set_with_replica: rRatio('set_with_replica_rps') },
     }, null, 2));
     return;
   }
@@ -472,7 +483,12 @@ async function main() {
     row('replica start to link up ms', 'sync_ms');
     row('longest PING stall of the master ms', 'ping_max_ms', 1);
     row('PINGs the master answered meanwhile', 'pings');
+    row('SET -c 50 -P 16 rps, no replica', 'set_alone_rps');
+    row('SET -c 50 -P 16 rps, one replica', 'set_with_replica_rps');
+    row('with a replica / without', 'replica_factor', 2);
     printTable(table);
+    const syncR = rRatio('sync_ms');
+    console.log(`targets: full sync <= 3x Redis: ${syncR === null ? '-' : syncR <= 3 ? 'met' : 'NOT met'}; SET -P 16 with a replica >= 0.8x without: ${toy.replica_factor >= 0.8 ? 'met' : 'NOT met'}`);
   }
 }
 
