@@ -226,14 +226,34 @@ export function encodeCommand(argv: readonly string[]): Buffer {
   let size = 16;
   for (const a of argv) size += a.length + 16;
   const out = Buffer.allocUnsafe(size);
-  let n = out.latin1Write(`*${argv.length}\r\n`, 0);
+  out[0] = 42; // *
+  let n = writeDecimal(out, 1, argv.length);
+  out[n++] = 13;
+  out[n++] = 10;
   for (const a of argv) {
-    n += out.latin1Write(`$${a.length}\r\n`, n);
-    n += out.latin1Write(a, n);
+    out[n++] = 36; // $
+    n = writeDecimal(out, n, a.length);
+    out[n++] = 13;
+    out[n++] = 10;
+    // every write propagated goes through here: short arguments are copied in JavaScript, which beats a native
+    // call per argument; long ones by latin1Write
+    if (a.length < 64) for (let i = 0; i < a.length; i++) out[n++] = a.charCodeAt(i);
+    else n += out.latin1Write(a, n);
     out[n++] = 13;
     out[n++] = 10;
   }
   return out.subarray(0, n);
+}
+
+/** A non-negative integer's decimal digits at `n`; the offset after them. */
+function writeDecimal(out: Buffer, n: number, v: number): number {
+  if (v < 10) {
+    out[n++] = 48 + v;
+    return n;
+  }
+  const digits = String(v);
+  for (let i = 0; i < digits.length; i++) out[n++] = digits.charCodeAt(i);
+  return n;
 }
 
 /** Encode one reply on its own (tests, pushes to other clients, MULTI's queued results). */

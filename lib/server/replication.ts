@@ -144,6 +144,11 @@ export class Replication {
   private checkOutputLimit(peer: ReplicaPeer): boolean {
     const { hard, soft, softSeconds } = this.outputLimit;
     const used = peer.pendingBytes;
+    // under both limits, the common case: nothing to time (this runs for every propagated command)
+    if ((hard === 0 || used < hard) && (soft === 0 || used < soft)) {
+      peer.softLimitSince = 0;
+      return true;
+    }
     const now = this.server.clock.now();
     let over = hard > 0 && used >= hard;
     if (!over && soft > 0 && used >= soft) {

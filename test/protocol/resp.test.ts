@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { FrameDecoder, NEED_MORE, ProtocolError } from '../../lib/protocol/decoder';
 import { request, reply } from '../../lib/protocol/resp';
 import { DEFAULT_LIMITS, runAt, viewOf } from '../../lib/protocol/bytes';
-import { encode, type Reply } from '../../lib/protocol/reply';
+import { encodeCommand, encode, type Reply } from '../../lib/protocol/reply';
 
 const test = suite('protocol/resp');
 
@@ -191,6 +191,18 @@ test('replies nested 100,000 deep parse, split anywhere, and attributes are drop
     assert.equal(r, { kind: 'map', items: [{ kind: 'simple', text: 'k' }, { kind: 'set', items: [] }] });
     assert.is(d.lastFrameBytes, bytes.length);
   }
+});
+
+test('encodeCommand: a command as the replication stream carries it, short and long arguments, any bytes', () => {
+  const long = 'x'.repeat(64) + '\r\n\0\xff';
+  const argv = ['SET', '', 'k\r\n\0\xff', long, '0123456789'];
+  assert.is(
+    encodeCommand(argv).toString('latin1'),
+    `*5\r\n$3\r\nSET\r\n$0\r\n\r\n$5\r\nk\r\n\0\xff\r\n$${long.length}\r\n${long}\r\n$10\r\n0123456789\r\n`,
+  );
+  const d = new FrameDecoder();
+  d.feed(encodeCommand(argv));
+  assert.equal(d.next(request), argv);
 });
 
 test('RESP3 replies parse', () => {
