@@ -246,17 +246,29 @@ function lineClient(port) {
  * is done. The longest PING round trip is the longest the server stopped answering because of the save.
  */
 async function bgsaveStall(port) {
-  const pinger = lineClient(port);
   const watcher = lineClient(port);
-  for (let i = 0; i < 200; i++) await pinger.request('PING'); // warm, so the first timed PING is not a cold one
-  const started = performance.now();
-  const reply = await watcher.request('BGSAVE');
-  if (!reply.startsWith('+Background saving started')) throw new Error(`BGSAVE: ${reply}`);
+  let started = 0;
+  const stall = await pingWhile(port, async () => {
+    started = performance.now();
+    const reply = await watcher.request('BGSAVE');
+    if (!reply.startsWith('+Background saving started')) throw new Error(`BGSAVE: ${reply}`);
+    await waitForInfo(watcher, 'persistence', 'rdb_bgsave_in_progress:0');
+  });
+  const total = performance.now() - started;
+  watcher.close();
+  return { bgsave_ms: total, ...stall };
+}
+
+/**
+ * PING `port` in a loop, one PING in flight and each timed, while `work` runs (started once the connection is
+ * warm, so the first timed PING is not a cold one): the longest round trip is the longest the server stopped
+ * answering because of that work.
+ */
+async function pingWhile(port, work) {
+  const pinger = lineClient(port);
+  for (let i = 0; i < 200; i++) await pinger.request('PING');
   let done = false;
-  const poll = (async () => {
-    while (!(await watcher.request('INFO', 'persistence')).includes('rdb_bgsave_in_progress:0')) await new Promise((r) => setTimeout(r, 10));
-    done = true;
-  })();
+  const working = work().finally(() => (done = true));
   let longest = 0, pings = 0;
   while (!done) {
     const t = performance.now();
@@ -264,11 +276,14 @@ async function bgsaveStall(port) {
     longest = Math.max(longest, performance.now() - t);
     pings++;
   }
-  await poll;
-  const total = performance.now() - started;
+  await working;
   pinger.close();
-  watcher.close();
-  return { bgsave_ms: total, ping_max_ms: longest, pings };
+  return { ping_max_ms: longest, pings };
+}
+
+/** Ask `client` for INFO `section` every 10 ms until it holds `line`. */
+async function waitForInfo(client, section, line) {
+  while (!(await client.request('INFO', section)).includes(line)) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** Start the server on `dir` (loading its dump.rdb if any): toyredis or redis-server, no save points, no AOF. */
@@ -336,28 +351,16 @@ async function replicationRun(name) {
   log(`${name}: SET -P 16 without a replica`);
   const setAlone = (await benchmark(master.port, REPLICATED_SET)).SET.rps;
   const keys = await dbsize(master.port); // the fill, and the one key redis-benchmark's SET writes
-  const pinger = lineClient(master.port);
-  for (let i = 0; i < 200; i++) await pinger.request('PING');
   log(`${name}: full sync of a replica with a PING loop`);
-  const started = performance.now();
-  const replica = await startIn(REDIS_SERVER ? 'redis' : 'toyredis', replicaDir, ['--replicaof', `127.0.0.1 ${master.port}`]);
-  const watcher = lineClient(replica.port);
-  let done = false;
-  const poll = (async () => {
-    while (!(await watcher.request('INFO', 'replication')).includes('master_link_status:up')) await new Promise((r) => setTimeout(r, 10));
-    done = true;
-  })();
-  let longest = 0, pings = 0;
-  while (!done) {
-    const t = performance.now();
-    await pinger.request('PING');
-    longest = Math.max(longest, performance.now() - t);
-    pings++;
-  }
-  await poll;
+  let started = 0, replica = null;
+  const stall = await pingWhile(master.port, async () => {
+    started = performance.now();
+    replica = await startIn(REDIS_SERVER ? 'redis' : 'toyredis', replicaDir, ['--replicaof', `127.0.0.1 ${master.port}`]);
+    const watcher = lineClient(replica.port);
+    await waitForInfo(watcher, 'replication', 'master_link_status:up');
+    watcher.close();
+  });
   const syncMs = performance.now() - started;
-  pinger.close();
-  watcher.close();
   const replicaKeys = await dbsize(replica.port);
   log(`${name}: SET -P 16 with the replica attached`);
   const setWithReplica = (await benchmark(master.port, REPLICATED_SET)).SET.rps;
@@ -365,7 +368,7 @@ async function replicationRun(name) {
   await stopProcess(master);
   if (replicaKeys !== keys) throw new Error(`the replica of ${name} holds ${replicaKeys} keys of ${keys}`);
   return {
-    keys, sync_ms: syncMs, ping_max_ms: longest, pings,
+    keys, sync_ms: syncMs, ...stall,
     set_alone_rps: setAlone, set_with_replica_rps: setWithReplica, replica_factor: setWithReplica / setAlone,
   };
 }

@@ -178,12 +178,13 @@ interface OpenAggregate {
 }
 
 /**
- * `*<n>` and its RESP3 relatives: n replies follow (2n for maps and attributes); `*-1` is a null array. Nested
- * aggregates are kept on an explicit stack rather than parsed by recursion, so a reply nested thousands deep (a
- * Lua script's can be) cannot exhaust the JavaScript stack. Attributes (`|`) are read and dropped, as clients
- * that ignore them do: the reply they annotate takes their place.
+ * Any RESP2 or RESP3 reply. Aggregates, `*<n>` and its RESP3 relatives, hold n replies (2n for maps and
+ * attributes); `*-1` is a null array. Nested aggregates are kept on an explicit stack rather than parsed by
+ * recursion, so a reply nested thousands deep (a Lua script's can be) cannot exhaust the JavaScript stack.
+ * Attributes (`|`) are read and dropped, as clients that ignore them do: the reply they annotate takes their place.
  */
-const aggregateReply: ByteParser<Reply> = new Parser((s: State) => {
+export const reply: ByteParser<Reply> = new Parser((s: State) => {
+  if (s.isError) return s;
   const open: OpenAggregate[] = [];
   let st: State<any> = s;
   for (;;) {
@@ -219,12 +220,6 @@ const aggregateReply: ByteParser<Reply> = new Parser((s: State) => {
     }
   }
 });
-
-/** Any RESP2 or RESP3 reply. */
-export const reply: ByteParser<Reply> = byFirstByte<Reply>(
-  { '*': aggregateReply, '~': aggregateReply, '>': aggregateReply, '%': aggregateReply, '|': aggregateReply },
-  new Parser((s: State) => leafReply.p(s)),
-);
 
 /** A reply that holds no other reply. */
 const leafReply: ByteParser<Reply> = byFirstByte<Reply>(

@@ -670,8 +670,7 @@ export class ScriptEnvironment {
     const flags = cmd.flags;
     if (flags.includes('noscript')) return count('This Redis command is not allowed from script');
     // the caller's user, not the script, is what ACL rules restrict (scriptVerifyACL)
-    const callerLine = { argv: run.argv, fullname: commandTable.lookup(run.argv)?.fullname ?? run.argv[0].toLowerCase() };
-    const denial = scriptDenial(server, run.caller, callerLine, cmd, argv);
+    const denial = scriptDenial(server, run.caller, run.argv, cmd, argv);
     if (denial !== null) return count(denial);
     const writes = flags.includes('write');
     if (run.readOnly && (writes || flags.includes('may_replicate'))) return count('Write commands are not allowed from read-only scripts.');

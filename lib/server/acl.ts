@@ -652,12 +652,13 @@ export function execDenial(server: Server, client: Client, cmd: Command, argv: r
  * null to go on, else the error text redis.call raises (logged with context lua, and the caller's client info).
  */
 export function scriptDenial(
-  server: Server, caller: Client, callerLine: { argv: readonly string[]; fullname: string }, cmd: Command, argv: readonly string[],
+  server: Server, caller: Client, callerArgv: readonly string[], cmd: Command, argv: readonly string[],
 ): string | null {
   const denial = commandDenial(caller.user, cmd, argv);
   if (denial === null) return null;
   // the log's client info shows the caller running its EVAL / FCALL, as Redis's does
-  aclOf(server).logDenial(caller, denial, 'lua', cmd, argv, callerLine);
+  const fullname = commandTable.lookup(callerArgv)?.fullname ?? callerArgv[0].toLowerCase();
+  aclOf(server).logDenial(caller, denial, 'lua', cmd, argv, { argv: callerArgv, fullname });
   return `The user executing the script ${SCRIPT_REASON[denial.reason]}`;
 }
 

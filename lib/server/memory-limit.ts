@@ -140,11 +140,10 @@ export class MemoryAccounting {
 
 // ---- choosing what to evict ----
 
-export const MAXMEMORY_POLICIES = [
-  'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
-  'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
-] as const;
-export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
+/** maxmemory-policy's values (config-values.ts MAXMEMORY_POLICY_ENUM is what CONFIG SET accepts). */
+export type MaxmemoryPolicy =
+  | 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl'
+  | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';
 
 /** The pool's size (EVPOOL_SIZE): the best candidates seen so far, kept from one eviction to the next. */
 export const EVPOOL_SIZE = 16;

@@ -6,10 +6,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Redis from 'ioredis';
-import { hasRedis, startToyredis, type RunningServer } from '../helpers/servers';
+import { hasRedis } from '../helpers/servers';
 import { RawConnection } from '../helpers/raw';
 import { infoField } from '../helpers/info';
 import { until } from '../helpers/wait';
+import { serverScope } from '../helpers/scope';
 import { rejects } from '../helpers/rejects';
 import { sameReplies, withRealRedis } from '../helpers/differential';
 
@@ -17,23 +18,8 @@ const test = suite('integration/maxmemory');
 
 const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
-const running: RunningServer[] = [];
-const clients: Redis[] = [];
-async function toyredis(args: string[] = []) {
-  const s = await startToyredis(args);
-  running.push(s);
-  return s;
-}
-function client(port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null });
-  clients.push(r);
-  return r;
-}
-
-test.after.each(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  for (const s of running.splice(0)) await s.stop();
-});
+const { toyredis, client, stop } = serverScope();
+test.after.each(stop);
 
 const usedMemory = async (c: Redis) => Number(infoField(await c.info('memory'), 'used_memory'));
 const stat = async (c: Redis, field: string) => Number(infoField(await c.info('stats'), field));

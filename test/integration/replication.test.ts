@@ -5,11 +5,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
-import Redis from 'ioredis';
-import { hasRedis, startRedis, startToyredis, freePort, type RunningServer } from '../helpers/servers';
+import { hasRedis, freePort } from '../helpers/servers';
 import { RawConnection } from '../helpers/raw';
 import { infoField } from '../helpers/info';
 import { until } from '../helpers/wait';
+import { serverScope } from '../helpers/scope';
 import { rejects } from '../helpers/rejects';
 import { FrameDecoder, NEED_MORE } from '../../lib/protocol/decoder';
 import { request, rdbTransferHeader, reply } from '../../lib/protocol/resp';
@@ -18,28 +18,8 @@ import { parseRdb } from '../../lib/rdb/parse';
 
 const test = suite('integration/replication');
 
-const running: RunningServer[] = [];
-const clients: Redis[] = [];
-async function toyredis(args: string[] = []) {
-  const s = await startToyredis(args);
-  running.push(s);
-  return s;
-}
-async function realRedis(args: string[] = []) {
-  const s = await startRedis(args);
-  running.push(s);
-  return s;
-}
-function client(port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: false });
-  clients.push(r);
-  return r;
-}
-
-test.after.each(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  for (const s of running.splice(0)) await s.stop();
-});
+const { toyredis, realRedis, client, keep, stop } = serverScope();
+test.after.each(stop);
 
 /** Replication takes its time: a longer wait, polled less often (the checks are commands to the servers). */
 const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 15000) => until(check, what, ms, 20);
@@ -329,7 +309,7 @@ async function scriptedMaster(opts: { password?: string; onPsync: (s: net.Socket
     for (const c of conns) c.destroy();
     server.close();
   };
-  running.push({ port, proc: null as any, output: () => '', stop: close });
+  keep({ stop: close });
   return { port, received, seen, conns, close };
 }
 
