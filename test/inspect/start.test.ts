@@ -89,7 +89,11 @@ test('a replica sends its machines to its master\'s relay (--inspect ws://…), 
     const viewer = await Viewer.open(relayPort);
     const replica = await startToyredis(['--replicaof', `127.0.0.1 ${master.port}`, '--inspect', `ws://127.0.0.1:${relayPort}`]);
     servers.push(replica);
-    const linkState = () => viewer.messages.filter((m) => m.type === '@xstate.snapshot' && m.sessionId.startsWith(`${replica.port}/`)).pop()?.snapshot?.value;
+    // Follow the link actor's own session: the replica's client actors (the start-up probe) report on the same
+    // port, in an order that depends on load.
+    const linkSession = () =>
+      viewer.messages.find((m) => m.type === '@xstate.actor' && m.name === 'replica' && m.sessionId.startsWith(`${replica.port}/`))?.sessionId;
+    const linkState = () => viewer.messages.filter((m) => m.type === '@xstate.snapshot' && m.sessionId === linkSession()).pop()?.snapshot?.value;
     await viewer.until(() => JSON.stringify(linkState()) === '{"linked":"connected"}', 'the replica link connected');
     const replicaActor = viewer.messages.find((m) => m.type === '@xstate.actor' && m.name === 'replica');
     assert.match(replicaActor.sessionId, new RegExp(`^${replica.port}/x:\\d+$`));
