@@ -94,7 +94,8 @@ export class Replication {
   private flushScheduled = false;
   private ackRequested = false;
   private waiters: Waiter[] = [];
-  private lastPingAt = 0;
+  /** replication_cron_loops: replicas are PINGed when it is a multiple of repl-ping-replica-period. */
+  private cronLoops = 0;
   /** min-replicas-to-write and min-replicas-max-lag (seconds); either at 0 turns the check off. */
   minReplicasToWrite = 0;
   minReplicasMaxLag = 10;
@@ -428,8 +429,8 @@ export class Replication {
   /** Once a second: PING replicas every repl-ping-replica-period, newline keepalives, drop silent replicas. */
   cron(pingPeriodSec: number, timeoutSec: number): void {
     const now = this.server.clock.now();
-    if (this.peers.size && !this.forwardsMasterStream && now - this.lastPingAt >= pingPeriodSec * 1000) {
-      this.lastPingAt = now;
+    // On Redis's grid (every period-th run of the cron since start), not relative to when a replica attached.
+    if (this.cronLoops++ % pingPeriodSec === 0 && this.peers.size && !this.forwardsMasterStream) {
       this.feedCommand(NO_DB, ['ping']); // Redis sends it lower case: 14 bytes of the stream
     }
     for (const peer of this.peers.values()) {

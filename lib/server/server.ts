@@ -286,6 +286,9 @@ export class Server {
       this.cronTimer = setInterval(() => this.cron(), 1000 / Math.max(1, Math.min(500, Number(v) || 10)));
       this.cronTimer.unref?.();
     });
+    // Redis runs serverCron 1 ms after start: its first round (replication_cron_loops 0, the one that PINGs
+    // replicas) is over before any replica can attach, so the first PING comes a whole period later.
+    this.cron();
   }
 
   /** serverCron: what Redis does `hz` times a second. */

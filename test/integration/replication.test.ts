@@ -83,6 +83,8 @@ class FakeReplica {
 test('master: handshake replies, FULLRESYNC with a real snapshot, then SELECT + writes, GETACK and WAIT', async () => {
   const master = await toyredis();
   const c = client(master.port);
+  // The master PINGs its replicas on the cron's 10 s grid; a slow run would see one in the stream checked here.
+  await c.config('SET', 'repl-ping-replica-period', '3600');
   await c.set('before', 'sync');
   await c.set('ttl', 'x', 'PX', 100000);
   const r = await FakeReplica.connect(master.port);
@@ -159,6 +161,20 @@ test('master: min-replicas-to-write refuses writes (and EXEC of writes, and scri
   r.close();
 });
 
+test('master: replicas are PINGed every repl-ping-replica-period seconds, and the PINGs count in the offset', async () => {
+  const master = await toyredis();
+  const c = client(master.port);
+  await c.config('SET', 'repl-ping-replica-period', '1');
+  const r = await FakeReplica.connect(master.port);
+  r.send('PSYNC', '?', '-1');
+  await r.next(reply);
+  await r.rdb();
+  assert.equal(await r.next(request), ['ping']);
+  assert.equal(await r.next(request), ['ping']);
+  await eventually(async () => Number(infoField(await c.info('replication'), 'master_repl_offset')) >= 28, 'two PINGs in the offset');
+  r.close();
+});
+
 test('master: WAIT times out with the count it has; WAIT 0 and no replicas answer at once', async () => {
   const master = await toyredis();
   const c = client(master.port);
@@ -177,6 +193,7 @@ test('master: WAIT times out with the count it has; WAIT 0 and no replicas answe
 test('master: partial resync continues from the backlog', async () => {
   const master = await toyredis();
   const c = client(master.port);
+  await c.config('SET', 'repl-ping-replica-period', '3600'); // no PING in the stream and offsets checked here
   const r1 = await FakeReplica.connect(master.port);
   r1.send('REPLCONF', 'capa', 'psync2');
   await r1.next(reply);
