@@ -7,6 +7,9 @@ import { FrameDecoder, NEED_MORE } from '../../lib/protocol/decoder';
 import { reply } from '../../lib/protocol/resp';
 import type { Reply } from '../../lib/protocol/reply';
 
+/** How long a read waits before it calls the server hung: generous, since a loaded CI machine is slow. */
+const READ_LIMIT_MS = 30000;
+
 export class RawConnection {
   private decoder = new FrameDecoder({ maxBulkLen: Infinity, maxInlineLen: Infinity, fromMaster: true });
   private raw: Buffer[] = [];
@@ -62,12 +65,12 @@ export class RawConnection {
   }
 
   /** The next whole reply, parsed. Rejects after `ms` or when the connection closes first. */
-  async read(ms = 5000): Promise<Reply> {
+  async read(ms = READ_LIMIT_MS): Promise<Reply> {
     return (await this.readFrame(ms)).reply;
   }
 
   /** The next whole reply exactly as the bytes arrived (latin1). */
-  async readRaw(ms = 5000): Promise<string> {
+  async readRaw(ms = READ_LIMIT_MS): Promise<string> {
     return (await this.readFrame(ms)).bytes;
   }
 

@@ -47,7 +47,7 @@ export interface RunningServer {
 }
 
 /** Resolve once something accepts TCP on the port (or reject on exit / timeout). */
-async function waitForPort(port: number, proc: ChildProcess, output: () => string, timeoutMs = 10000): Promise<void> {
+async function waitForPort(port: number, proc: ChildProcess, output: () => string, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${output()}`);
@@ -103,7 +103,28 @@ export async function startRedis(args: string[] = []): Promise<RunningServer> {
   if (!redisServerPath) throw new Error('redis-server is not installed');
   const port = await freePort();
   const dir = tempDir('redis-real-');
-  return launch(redisServerPath, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], port);
+  const server = await launch(redisServerPath, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], port);
+  // Redis listens before it loads its files and answers -LOADING meanwhile; a slow machine shows it.
+  const deadline = Date.now() + 30000;
+  while (/^-LOADING/.test(await pingOnce(port))) {
+    if (Date.now() > deadline) throw new Error(`redis-server still loading after 30 s:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return server;
+}
+
+/** One PING on a fresh connection: the first line of the reply ('' if the connection fails). */
+function pingOnce(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = net.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (got.includes('\r\n')) (s.destroy(), resolve(got.slice(0, got.indexOf('\r\n'))));
+    });
+    s.on('error', () => resolve(''));
+    s.on('close', () => resolve(got));
+  });
 }
 
 /** Run redis-cli against a port; returns stdout. */

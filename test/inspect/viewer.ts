@@ -42,7 +42,7 @@ export class Viewer {
   }
 
   /** Resolves when `done()` holds; fails (with what was seen) if it does not within `limitMs`. */
-  async until(done: () => boolean, what: string, limitMs = 5000): Promise<void> {
+  async until(done: () => boolean, what: string, limitMs = 30000): Promise<void> {
     const deadline = Date.now() + limitMs;
     while (!done()) {
       if (this.closed) throw new Error(`viewer closed while waiting for ${what}`);
