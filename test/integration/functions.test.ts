@@ -42,7 +42,7 @@ async function libraries(cmd: (...argv: string[]) => Promise<any>): Promise<stri
   return list.map((l) => l[1]).sort();
 }
 
-const eventually = (check: () => Promise<boolean>, what: string) => until(check, what, 15000, 20);
+const eventually = (check: () => Promise<boolean>, what: string) => until(check, what, 30000, 20);
 
 const PAIRS = [['toyredis', 'toyredis'], ['toyredis', 'redis'], ['redis', 'toyredis']] as const;
 

@@ -115,7 +115,7 @@ test('an evicted key is notified (evicted, class e), invalidated for tracking cl
   const c = client(master.port);
   const r = client(replica.port);
   await fill(c, 'k', 50, 10);
-  await until(async () => (await r.dbsize()) === 50, 'the replica in sync', 15000, 20);
+  await until(async () => (await r.dbsize()) === 50, 'the replica in sync', 30000, 20);
   const sub = client(master.port);
   await c.config('SET', 'notify-keyspace-events', 'Ee');
   const evicted: string[] = [];
@@ -137,7 +137,7 @@ test('an evicted key is notified (evicted, class e), invalidated for tracking cl
   assert.equal([...evicted].sort(), Array.from({ length: 50 }, (_, i) => `k${i}`).sort());
   assert.match(await tracker.readRaw(), />2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$2\r\nk0\r\n/);
   tracker.close();
-  await until(async () => (await r.dbsize()) === 0, 'the replica received the DELs', 15000, 20);
+  await until(async () => (await r.dbsize()) === 0, 'the replica received the DELs', 30000, 20);
   assert.is(await stat(c, 'evicted_keys'), 50);
   assert.is(await stat(r, 'evicted_keys'), 0); // replica-ignore-maxmemory: the replica evicts nothing itself
 });

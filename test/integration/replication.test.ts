@@ -22,7 +22,7 @@ const { toyredis, realRedis, client, keep, stop } = serverScope();
 test.after.each(stop);
 
 /** Replication takes its time: a longer wait, polled less often (the checks are commands to the servers). */
-const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 15000) => until(check, what, ms, 20);
+const eventually = (check: () => boolean | Promise<boolean>, what: string, ms = 30000) => until(check, what, ms, 20);
 
 /** A fake replica speaking raw RESP: handshake, then reads the RDB transfer and the stream. */
 class FakeReplica {
@@ -372,7 +372,7 @@ test('replica: expired keys read as absent but stay until the master DELs them; 
   master.write(encodeCommand(['DEL', 'gone']));
   await eventually(async () => (await c.dbsize()) === 1, "deleted by the master's DEL");
   const acksBefore = fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').length;
-  await eventually(() => fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').length >= acksBefore + 2, 'periodic ACKs', 5000);
+  await eventually(() => fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').length >= acksBefore + 2, 'periodic ACKs');
   const last = fake.received.filter((f) => f[1]?.toUpperCase() === 'ACK').at(-1)!;
   const applied = [['SET', 'gone', 'v', 'PXAT', '1000'], ['SET', 'kept', 'v'], ['DEL', 'gone']];
   assert.is(last[2], String(applied.reduce((n, argv) => n + encodeCommand(argv).length, 0)));
