@@ -15,6 +15,7 @@ import type { ArgCursor } from './args';
 import { signalDbReplaced } from '../server/blocking';
 import { aclOf } from '../server/acl';
 import { entryMemoryUsage } from '../server/memory-limit';
+import { latencyDoctor, latencyGraph } from '../server/latency-report';
 import { key, str, integer, tok, oneof, block } from './docs';
 import { keyAt } from './keyspecs';
 import { BLOCKED, NO_REPLY, type CommandContext, type CommandSpec, type Deferred } from './types';
@@ -83,6 +84,9 @@ export const serverCommands: readonly CommandSpec[] = [
         args: [str('event')] },
       { name: 'RESET', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'Forget the recorded spikes of some or all events.', complexity: 'O(1)', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], run: ({ server }, args) => int(server.stats.latency.monitor.reset(args.rest())),
         args: [str('event').opt.many] },
+      { name: 'GRAPH', arity: 3, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'An ASCII graph of one latency event\'s recorded spikes.', complexity: 'O(1)', tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'], run: latencyGraphCommand,
+        args: [str('event')] },
+      { name: 'DOCTOR', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '2.8.13', summary: 'A human-readable report of the recorded latency spikes, with advice.', complexity: 'O(1)', tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'], run: latencyDoctorCommand },
       { name: 'HISTOGRAM', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], group: 'server', since: '7.0.0', summary: 'Per-command latency histograms (cumulative).', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', tips: ['nondeterministic_output', 'request_policy:all_nodes', 'response_policy:special'], run: latencyHistogramCommand,
         args: [str('command').opt.many] },
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '2.8.13', summary: 'List the LATENCY subcommands.', complexity: 'O(1)', run: latencyHelpCommand },
@@ -297,7 +301,16 @@ function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
       '    listed in original configuration file or default values.',
       'LOG <message>',
       '    Write <message> to the server log.',
+      'SLEEP <seconds>',
+      '    Stop the server for <seconds>. Decimals allowed.',
     ]);
+  }
+  if (sub === 'sleep' && argv.length === 3) {
+    // strtod(): the leading number, 0 for none. The whole server stops, as Redis's nanosleep() does; tests use
+    // it to make latency spikes and slow commands.
+    const seconds = parseFloat(argv[2]);
+    if (seconds > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.trunc(seconds * 1e6) / 1000);
+    return OK;
   }
   if (sub === 'log' && argv.length === 3) {
     server.log.warning(`DEBUG LOG: ${argv[2]}`);
@@ -420,6 +433,27 @@ function latencyHistoryCommand({ server }: CommandContext, args: ArgCursor): Rep
   return array(e.samples.map((s) => array([int(s.time), int(s.latency)])));
 }
 
+// LATENCY GRAPH event
+function latencyGraphCommand({ server }: CommandContext, args: ArgCursor): Reply {
+  const name = args.next();
+  const event = server.stats.latency.monitor.events.get(name);
+  if (!event) return error(`ERR No samples available for event '${name}'`);
+  return verbatim(latencyGraph(name, event, Math.floor(server.clock.now() / 1000)));
+}
+
+// LATENCY DOCTOR
+function latencyDoctorCommand({ server }: CommandContext): Reply {
+  const config = server.config;
+  return verbatim(latencyDoctor({
+    events: server.stats.latency.monitor.events,
+    nowSec: Math.floor(server.clock.now() / 1000),
+    thresholdMs: config.getNumber('latency-monitor-threshold'),
+    slowlogSlowerThanUs: config.getNumber('slowlog-log-slower-than'),
+    slowlogMaxLen: config.getNumber('slowlog-max-len'),
+    hz: config.getNumber('hz'),
+  }));
+}
+
 // LATENCY HISTOGRAM [command ...]
 function latencyHistogramCommand({ server }: CommandContext, args: ArgCursor): Reply {
   const tracker = server.stats.latency;
@@ -448,6 +482,10 @@ function latencyHistogramCommand({ server }: CommandContext, args: ArgCursor): R
 // LATENCY HELP
 function latencyHelpCommand({ argv }: CommandContext): Reply {
   return helpReply(argv[0], [
+    'DOCTOR',
+    '    Return a human readable latency analysis report.',
+    'GRAPH <event>',
+    '    Return an ASCII latency graph for the <event> class.',
     'HISTORY <event>',
     '    Return time-latency samples for the <event> class.',
     'LATEST',

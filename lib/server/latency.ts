@@ -100,7 +100,7 @@ export class LatencyHistogram {
 }
 
 /** One latency monitor event: the last samples (one per second at most) and the all-time maximum. */
-interface LatencyEvent {
+export interface LatencyEvent {
   samples: { time: number; latency: number }[];
   max: number;
 }

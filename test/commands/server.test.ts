@@ -100,12 +100,23 @@ test('DEBUG is refused unless enable-debug-command allows it', async () => {
   conn = await srv.connect();
   await runRows(conn, [
     [['DEBUG', 'LOG', 'hello world'], OK],
-    [['DEBUG', 'SLEEP', '0'], err("ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG HELP.")],
+    [['DEBUG', 'SLEEP'], err("ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG HELP.")],
+    [['DEBUG', 'SLEEP', '0'], OK],
+    [['DEBUG', 'SLEEP', 'x'], OK], // strtod: no number is 0
+    [['DEBUG', 'SLEEP', '-1'], OK],
     [['debug', 'log'], err("ERR unknown subcommand or wrong number of arguments for 'log'. Try DEBUG HELP.")],
     [['DEBUG', 'CONFIG-REWRITE-FORCE-ALL'], err('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file')],
-    [['DEBUG', 'HELP'], /^\*8\r\n\+DEBUG <subcommand> /],
+    [['DEBUG', 'HELP'], /^\*10\r\n\+DEBUG <subcommand> /],
+    [['CONFIG', 'SET', 'latency-monitor-threshold', '40'], OK],
   ]);
   assert.ok(srv.logs.some((l) => l.endsWith('# DEBUG LOG: hello world')));
+  // DEBUG SLEEP stops the whole server: the command is a latency spike of at least that long
+  await runRows(conn, [[['DEBUG', 'SLEEP', '0.05'], OK]]);
+  const latest = items(await call(conn, 'LATENCY', 'LATEST'));
+  assert.is(latest.length, 1);
+  const [name, , latency] = items(latest[0]) as { value: unknown }[];
+  assert.is(name.value, 'command');
+  assert.ok((latency.value as number) >= 50, `latency ${latency.value}`);
 });
 
 test('SHUTDOWN: option errors, not inside MULTI, NOSAVE shuts down without a reply', async () => {
@@ -232,12 +243,19 @@ test('LATENCY: histograms per command, monitor events, reset', async () => {
   srv.server.stats.latency.monitor.addSample('command', 30, now + 1);
   await runRows(conn, [
     [['LATENCY', 'LATEST'], `*1\r\n*4\r\n${bulk('command')}${int(now + 1)}${int(30)}${int(30)}`],
+    [['LATENCY', 'GRAPH', 'command'], new RegExp(`^\\$\\d+\\r\\ncommand - high 30 ms, low 12 ms \\(all time high 30 ms\\)\\n-{80}\\n`)],
+    [['LATENCY', 'DOCTOR'], /\n1\. command: 2 latency spikes \(average 21ms, mean deviation 9ms, period [\d.]+ sec\)\. Worst all time event 30ms\./],
     [['LATENCY', 'HISTORY', 'command'], `*2\r\n*2\r\n${int(now)}${int(12)}*2\r\n${int(now + 1)}${int(30)}`],
     [['LATENCY', 'RESET', 'nosuch'], int(0)],
     [['LATENCY', 'RESET'], int(1)],
     [['LATENCY', 'LATEST'], '*0\r\n'],
-    [['LATENCY', 'DOCTOR'], err("ERR unknown subcommand 'DOCTOR'. Try LATENCY HELP.")],
-    [['LATENCY', 'HELP'], /^\*13\r\n\+LATENCY <subcommand> /],
+    [['LATENCY', 'GRAPH', 'command'], err("ERR No samples available for event 'command'")],
+    [['LATENCY', 'DOCTOR', 'x'], arity('latency|doctor')],
+    [['LATENCY', 'DOCTOR'], /^\$\d+\r\nLatency monitoring is off/],
+    [['CONFIG', 'SET', 'latency-monitor-threshold', '100'], OK],
+    [['LATENCY', 'DOCTOR'], /^\$\d+\r\nNo latency spike of 100 ms or more has been recorded/],
+    [['CONFIG', 'SET', 'latency-monitor-threshold', '0'], OK],
+    [['LATENCY', 'HELP'], /^\*17\r\n\+LATENCY <subcommand> /],
     [['CONFIG', 'SET', 'latency-tracking', 'no'], OK],
     [['CONFIG', 'RESETSTAT'], OK],
     [['GET', 'a'], bulk('b')],
@@ -256,7 +274,7 @@ test('differential: server command replies and errors against real redis-server'
       ['FUNCTION', 'FLUSH', 'a', 'b'], ['FUNCTION', 'LIST'], ['FUNCTION', 'LIST', 'x'], ['FUNCTION', 'LIST', 'LIBRARYNAME'],
       ['FUNCTION', 'FLUSH'], ['MEMORY', 'USAGE', 'nokey'], ['MEMORY', 'USAGE', 'a', 'SAMPLES', '-1'], ['MEMORY', 'USAGE', 'a', 'x'],
       ['MEMORY'], ['SLOWLOG'], ['SLOWLOG', 'GET', '-5'], ['SLOWLOG', 'GET', '1', '2'], ['SLOWLOG', 'LEN', 'x'], ['SLOWLOG', 'RESET'],
-      ['LATENCY', 'LATEST'], ['LATENCY', 'HISTORY', 'nosuch'], ['LATENCY', 'RESET', 'nosuch'], ['LATENCY', 'HISTORY'],
+      ['LATENCY', 'LATEST'], ['LATENCY', 'HISTORY', 'nosuch'], ['LATENCY', 'GRAPH', 'nosuch'], ['LATENCY', 'GRAPH'], ['LATENCY', 'DOCTOR', 'x'], ['LATENCY', 'RESET', 'nosuch'], ['LATENCY', 'HISTORY'],
       ['INFO', 'nosuch'], ['INFO', 'keyspace'], ['CONFIG', 'REWRITE'], ['CONFIG', 'RESETSTAT', 'x'], ['CONFIG'],
     ];
     await sameReplies(conn, real, argvs);
