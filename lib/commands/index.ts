@@ -18,6 +18,7 @@ import { bitopsCommands } from './bitops';
 import { hyperloglogCommands } from './hyperloglog';
 import { genericCommands } from './generic';
 import { serverCommands } from './server';
+import { debugCommands } from './debug';
 import { clientCommands } from './client';
 import { commandCommands } from './command';
 import { transactionCommands } from './transaction';
@@ -107,6 +108,7 @@ export const commandTable = new CommandTable([
   ...hyperloglogCommands,
   ...genericCommands,
   ...serverCommands,
+  ...debugCommands,
   ...clientCommands,
   ...commandCommands,
   ...transactionCommands,

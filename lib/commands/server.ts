@@ -1,7 +1,7 @@
 /**
- * Server commands (server.c, config.c, db.c, debug.c, object.c, slowlog.c, latency.c, functions.c): DBSIZE,
- * FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, INFO, CONFIG, DEBUG, SHUTDOWN, MEMORY, SLOWLOG, LATENCY.
- * CLIENT lives in client.ts, COMMAND in command.ts and FUNCTION in function.ts.
+ * Server commands (server.c, config.c, db.c, object.c, slowlog.c, latency.c, functions.c): DBSIZE, FLUSHDB,
+ * FLUSHALL, SWAPDB, TIME, LASTSAVE, INFO, CONFIG, SHUTDOWN, MEMORY, SLOWLOG, LATENCY.
+ * CLIENT lives in client.ts, COMMAND in command.ts, FUNCTION in function.ts and DEBUG in debug.ts.
  */
 import { ERR_SYNTAX, fail, ReplyError } from '../protocol/errors';
 import { array, bulk, EMPTY_ARRAY, error, int, map, NIL, OK, simple, verbatim, type Reply } from '../protocol/reply';
@@ -52,8 +52,6 @@ export const serverCommands: readonly CommandSpec[] = [
       { name: 'HELP', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '5.0.0', summary: 'List the CONFIG subcommands.', complexity: 'O(1)', run: configHelpCommand },
     ],
   },
-  { name: 'DEBUG', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale', 'protected'], group: 'server', since: '1.0.0', summary: 'Subcommands for debugging the server.', complexity: 'Depends on subcommand.', run: debugCommand,
-    docFlags: ['syscmd'] },
   { name: 'SHUTDOWN', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], group: 'server', since: '1.0.0', summary: 'Stop the server, saving first if persistence asks for it.', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', run: shutdownCommand,
     args: [oneof('nosave_save', tok('NOSAVE'), tok('SAVE')).opt, tok('NOW').opt.since('7.0.0'), tok('FORCE').opt.since('7.0.0'), tok('ABORT').opt.since('7.0.0')],
     history: [['7.0.0', 'NOW, FORCE and ABORT change how the shutdown goes (or cancel it).']] },
@@ -118,7 +116,7 @@ export function isLocalClient(client: Client): boolean {
 }
 
 /** allowProtectedAction(): `yes`, or `local` for a loopback client. */
-function protectedActionAllowed(server: Server, param: string, client: Client): boolean {
+export function protectedActionAllowed(server: Server, param: string, client: Client): boolean {
   const setting = server.config.get(param);
   return setting === 'yes' || (setting === 'local' && isLocalClient(client));
 }
@@ -262,7 +260,7 @@ function configRewriteCommand({ server }: CommandContext): Reply {
 }
 
 /** An fs error as strerror() words it. */
-function strerror(e: unknown): string {
+export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   const texts: Record<string, string> = {
     ENOENT: 'No such file or directory', EACCES: 'Permission denied', EROFS: 'Read-only file system',
@@ -283,49 +281,6 @@ function configHelpCommand({ argv }: CommandContext): Reply {
     'REWRITE',
     '    Rewrite the configuration file.',
   ]);
-}
-
-// ---- DEBUG ----
-
-// DEBUG subcommand [argument ...]
-function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
-  const { server, client, argv } = ctx;
-  if (!protectedActionAllowed(server, 'enable-debug-command', client)) {
-    fail('ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
-  }
-  const sub = args.next().toLowerCase();
-  if (sub === 'help' && argv.length === 2) {
-    return helpReply(argv[0], [
-      'CONFIG-REWRITE-FORCE-ALL',
-      '    Like CONFIG REWRITE but writes all configuration options, including keywords not',
-      '    listed in original configuration file or default values.',
-      'LOG <message>',
-      '    Write <message> to the server log.',
-      'SLEEP <seconds>',
-      '    Stop the server for <seconds>. Decimals allowed.',
-    ]);
-  }
-  if (sub === 'sleep' && argv.length === 3) {
-    // strtod(): the leading number, 0 for none. The whole server stops, as Redis's nanosleep() does; tests use
-    // it to make latency spikes and slow commands.
-    const seconds = parseFloat(argv[2]);
-    if (seconds > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.trunc(seconds * 1e6) / 1000);
-    return OK;
-  }
-  if (sub === 'log' && argv.length === 3) {
-    server.log.warning(`DEBUG LOG: ${argv[2]}`);
-    return OK;
-  }
-  if (sub === 'config-rewrite-force-all' && argv.length === 2) {
-    if (!server.configFile) fail('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file');
-    try {
-      server.config.rewrite(server.configFile, aclOf(server).configLines(), true);
-    } catch (e) {
-      fail(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
-    }
-    return OK;
-  }
-  return subcommandSyntaxError(argv);
 }
 
 // ---- SHUTDOWN ----
