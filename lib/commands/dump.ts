@@ -40,11 +40,15 @@ const FOOTER_BYTES = 10;
 const LAST_7_0_TYPE = op.RDB_TYPE_STREAM_LISTPACKS_2;
 
 /** What the server's configuration says about encoding a payload. */
-function objectOptions(server: Server): ObjectOptions {
+export function objectOptions(server: Server): ObjectOptions {
   const config = server.config;
   return {
     compression: config.getBool('rdbcompression'),
-    quicklist: { fill: config.getNumber('list-max-listpack-size'), compressDepth: config.getNumber('list-compress-depth') },
+    quicklist: {
+      fill: config.getNumber('list-max-listpack-size'),
+      compressDepth: config.getNumber('list-compress-depth'),
+      packedThreshold: server.quicklistPackedThreshold,
+    },
   };
 }
 

@@ -324,7 +324,12 @@ function objectEntry({ db }: CommandContext, args: ArgCursor): Entry | undefined
 function objectEncodingCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const e = objectEntry(ctx, args);
   if (e === undefined) return NIL;
-  return bulk(typeof e.value === 'string' ? stringEncoding(e.value) : e.value.encoding());
+  return bulk(encodingOf(e.value));
+}
+
+/** OBJECT ENCODING's answer for a value (strEncoding of its encoding). */
+export function encodingOf(value: Value): string {
+  return typeof value === 'string' ? stringEncoding(value) : value.encoding();
 }
 
 /**
@@ -372,13 +377,18 @@ const SHARED_REFCOUNT = 2147483647; // OBJ_SHARED_REFCOUNT: INT_MAX, "never free
 function objectRefcountCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const e = objectEntry(ctx, args);
   if (e === undefined) return NIL;
-  if (typeof e.value === 'string' && stringEncoding(e.value) === 'int') {
-    const n = Number(e.value);
+  return int(refcountOf(ctx, e.value));
+}
+
+/** The refcount Redis would report: shared small integers are never freed, everything else has one owner. */
+export function refcountOf(ctx: CommandContext, value: Value): number {
+  if (typeof value === 'string' && stringEncoding(value) === 'int') {
+    const n = Number(value);
     const policy = maxmemoryPolicy(ctx);
     const sharing = ctx.server.config.getNumber('maxmemory') === 0 || !/-(lru|lfu)$/.test(policy);
-    if (sharing && n >= 0 && n < SHARED_INTEGERS) return int(SHARED_REFCOUNT);
+    if (sharing && n >= 0 && n < SHARED_INTEGERS) return SHARED_REFCOUNT;
   }
-  return ONE;
+  return 1;
 }
 
 const OBJECT_HELP = [

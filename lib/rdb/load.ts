@@ -57,6 +57,12 @@ export interface LoadOptions {
    * that does not compile leaves the old dataset and libraries untouched. Without it libraries are skipped.
    */
   functions?: (sources: string[]) => string | null;
+  /**
+   * Keep the keys already there and add the file's (DEBUG RELOAD NOFLUSH): a key in both fails the load, unless
+   * `allowDuplicates` (MERGE, RDBFLAGS_ALLOW_DUP), when the file's value replaces the one in memory.
+   */
+  keepExisting?: boolean;
+  allowDuplicates?: boolean;
 }
 
 export interface LoadStats {
@@ -244,14 +250,36 @@ export class RdbLoader {
     this.stats.version = this.reader.version;
     const installed = this.opts.functions?.(this.stats.functions) ?? null;
     if (installed !== null) throw new RdbError(`Failed loading library, ${installed}`, this.reader.consumed);
-    for (let i = 0; i < this.target.dbs.length; i++) {
-      const live = this.target.dbs[i], loaded = this.staging.dbs[i];
-      if (live.size || loaded.size) this.target.hooks.flushed(live);
-      live.swapWith(loaded);
+    if (this.opts.keepExisting) this.mergeIntoTarget();
+    else {
+      for (let i = 0; i < this.target.dbs.length; i++) {
+        const live = this.target.dbs[i], loaded = this.staging.dbs[i];
+        if (live.size || loaded.size) this.target.hooks.flushed(live);
+        live.swapWith(loaded);
+      }
     }
     this.stats.durationMs = performance.now() - this.started;
     this.report();
     return this.stats;
+  }
+
+  /** NOFLUSH: the loaded keys join those in memory (checked for duplicates first, so a refusal changes nothing). */
+  private mergeIntoTarget(): void {
+    const { target, staging } = this;
+    if (!this.opts.allowDuplicates) {
+      staging.dbs.forEach((loaded, i) => {
+        for (const key of loaded.keys()) {
+          if (target.dbs[i].peek(key) !== undefined) throw new RdbError(`RDB has duplicated key '${key}' in DB ${i}`, this.reader.consumed);
+        }
+      });
+    }
+    staging.dbs.forEach((loaded, i) => {
+      const live = target.dbs[i];
+      for (const [key, e] of loaded.entries()) {
+        live.delete(key);
+        live.set(key, e.value, e.expiresAt);
+      }
+    });
   }
 
   private apply(item: RdbItem): void {

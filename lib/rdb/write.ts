@@ -336,7 +336,12 @@ function writeList(w: ChunkWriter, list: List, compress: boolean): void {
 export interface QuicklistShape {
   fill: number;
   compressDepth: number;
+  /** An element of at least this many bytes is a plain node of its own (packed_threshold, 1 GB unless DEBUG sets it). */
+  packedThreshold?: number;
 }
+
+/** quicklist.c's default packed_threshold. */
+export const DEFAULT_PACKED_THRESHOLD = 1 << 30;
 
 /** What DUMP's encoding follows: rdbcompression and the quicklist settings. */
 export interface ObjectOptions {
@@ -381,14 +386,24 @@ function nodeAllowsInsert(bytes: number, count: number, fill: number, size: numb
   return count < fill;
 }
 
+/** A quicklist node: a listpack of elements, or one large element held as is (a plain node). */
+type QuicklistNode = string[] & { plain?: true };
+
 /** The elements of each node, as quicklistPushTail() fills them one element at a time. */
-function quicklistNodes(list: List, fill: number): string[][] {
+function quicklistNodes(list: List, fill: number, packedThreshold = DEFAULT_PACKED_THRESHOLD): QuicklistNode[] {
   fill = Math.max(-5, Math.min(FILL_MAX, fill)); // quicklistSetFill's clamp
-  const nodes: string[][] = [];
-  let node: string[] | null = null;
+  const nodes: QuicklistNode[] = [];
+  let node: QuicklistNode | null = null;
   let bytes = 0;
   for (let i = 0; i < list.length; i++) {
     const item = list.at(i)!;
+    if (item.length >= packedThreshold) {
+      const plain: QuicklistNode = [item];
+      plain.plain = true;
+      nodes.push(plain);
+      node = null;
+      continue;
+    }
     if (node === null || !nodeAllowsInsert(bytes, node.length, fill, item.length)) {
       nodes.push((node = []));
       bytes = LISTPACK_EMPTY_SIZE;
@@ -399,16 +414,28 @@ function quicklistNodes(list: List, fill: number): string[][] {
   return nodes;
 }
 
+/** The quicklist Redis would hold for `list`: its node count and the bytes of its nodes uncompressed (DEBUG OBJECT). */
+export function quicklistStats(list: List, shape: QuicklistShape): { nodes: number; bytes: number } {
+  const nodes = quicklistNodes(list, shape.fill, shape.packedThreshold);
+  let bytes = 0;
+  for (const node of nodes) bytes += node.plain ? node[0].length : encodeListpack(node).length;
+  return { nodes: nodes.length, bytes };
+}
+
 /**
  * RDB_TYPE_LIST_QUICKLIST_2: the node count, then each node's container (packed) and listpack. With a compress
  * depth, the nodes past that many from either end are held LZF-compressed (when that saves enough) and written
  * as such whatever rdbcompression says; the others are strings like any.
  */
 function writeQuicklist(w: ChunkWriter, list: List, shape: QuicklistShape, compress: boolean): void {
-  const nodes = quicklistNodes(list, shape.fill);
+  const nodes = quicklistNodes(list, shape.fill, shape.packedThreshold);
   const depth = shape.compressDepth;
   w.length(nodes.length);
   nodes.forEach((items, i) => {
+    if (items.plain) {
+      w.length(op.QUICKLIST_NODE_CONTAINER_PLAIN);
+      return w.string(items[0], compress);
+    }
     w.length(op.QUICKLIST_NODE_CONTAINER_PACKED);
     const lp = encodeListpack(items);
     if (depth > 0 && i >= depth && i < nodes.length - depth && lp.length >= MIN_COMPRESS_BYTES) {

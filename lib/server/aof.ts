@@ -443,6 +443,28 @@ export class Aof {
     log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
   }
 
+  /**
+   * DEBUG LOADAOF: what is pending goes to the file, the dataset is emptied and the AOF (manifest, base and
+   * incremental files) loaded again as at start; nothing of it is propagated. Redis exits when the files cannot be
+   * loaded; here the command fails instead and the dataset holds what was read.
+   */
+  debugLoad(): boolean {
+    const server = this.server;
+    if (this.state !== 'off') this.writePending();
+    server.keyspace.flushAll();
+    try {
+      this.loadManifest();
+      this.deleteHistory();
+      this.loadAtStart();
+    } catch (e) {
+      if (!(e instanceof FatalStartupError)) throw e;
+      return false;
+    }
+    server.keyspace.dirty = 0;
+    server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+    return true;
+  }
+
   /** aofUpgradePrepare(): an old single `appendfilename` in `dir` becomes the base of a new AOF directory. */
   private upgradeLegacyFile(legacy: string): void {
     const log = this.server.log;

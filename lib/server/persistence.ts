@@ -282,10 +282,11 @@ export class Persistence {
   }
 
   /** Stream an RDB from an open file into the keyspace (a master drops keys already expired, as rdbLoad does). */
-  private loadRdbFrom(fd: number): LoadStats {
+  private loadRdbFrom(fd: number, merge: { keepExisting?: boolean; allowDuplicates?: boolean } = {}): LoadStats {
     const server = this.server;
     const isMaster = server.config.get('replicaof') === '';
     const loader = new RdbLoader(server.keyspace, {
+      ...merge,
       dropExpired: isMaster,
       log: server.log,
       verifyChecksum: server.config.getBool('rdbchecksum'),
@@ -321,6 +322,34 @@ export class Persistence {
       log.warning(`${where}${e.message}`);
     }
     log.warning('Terminating server after rdb file reading failure.');
+  }
+
+  // ---- DEBUG RELOAD ----
+
+  /**
+   * DEBUG RELOAD: save the dump file (unless NOSAVE), then load it back, in place of the dataset or (NOFLUSH) next
+   * to it, MERGE letting the file's keys replace those in memory. The dataset changes only once the file has been
+   * read whole. Returns the error reply's text, or null.
+   */
+  debugReload(opts: { save: boolean; flush: boolean; merge: boolean }): string | null {
+    if (opts.save && !this.saveNow()) return 'ERR';
+    let fd: number;
+    try {
+      fd = openSync(this.rdbPath(), 'r');
+    } catch {
+      return 'ERR Error trying to load the RDB dump';
+    }
+    try {
+      this.noteLoaded(this.loadRdbFrom(fd, { keepExisting: !opts.flush, allowDuplicates: opts.merge }));
+    } catch (e) {
+      if (!(e instanceof RdbError) && !(e as NodeJS.ErrnoException).code) throw e;
+      this.server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+      return 'ERR Error trying to load the RDB dump';
+    } finally {
+      closeSync(fd);
+    }
+    this.server.log.warning('DB reloaded by DEBUG RELOAD');
+    return null;
   }
 
   // ---- SAVE ----

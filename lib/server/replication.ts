@@ -458,6 +458,13 @@ export class Replication {
     this.server.log.notice(`Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondOffset}. New replication ID is ${this.replid}`);
   }
 
+  /** changeReplicationId() and clearReplicationId2() (DEBUG CHANGE-REPL-ID): a new id, and no previous one. */
+  changeReplicationId(): void {
+    this.replid = this.randomId();
+    this.replid2 = ZERO_REPLID;
+    this.secondOffset = -1;
+  }
+
   /** A new SELECT is needed before the next propagated command (after a resync or a promotion). */
   forceSelect(): void {
     this.selectedDb = -1;

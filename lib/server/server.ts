@@ -3,6 +3,7 @@
  * (serverCron: active expiry, client timeouts, stats). startServer() is the one entry point, used by the
  * command line and by tests that run toyredis in-process on a free port.
  */
+import { DEFAULT_PACKED_THRESHOLD } from '../rdb/write';
 import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
 import { Client } from './client';
@@ -80,6 +81,8 @@ export class Server {
   readonly runId = randomHex(40);
   readonly limits: ParseLimits = { maxBulkLen: 512 * 1024 * 1024, maxInlineLen: 64 * 1024, fromMaster: false };
   loading = false;
+  /** quicklist.c's packed_threshold, which DEBUG QUICKLIST-PACKED-THRESHOLD changes: DUMP cuts lists by it. */
+  quicklistPackedThreshold = DEFAULT_PACKED_THRESHOLD;
   port = 0;
   configFile = '';
   inspect?: (ev: InspectionEvent) => void;

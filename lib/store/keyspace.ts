@@ -472,6 +472,8 @@ export class Keyspace {
   replicaMode: 'master' | 'replica-read' | 'replica-master' = 'master';
   /** Clients are paused (CLIENT PAUSE): expired keys read as absent but are not deleted, nothing is propagated. */
   expiryPaused = false;
+  /** server.active_expire_enabled (DEBUG SET-ACTIVE-EXPIRE 0 turns the cron's expiry off; lazy expiry stays). */
+  activeExpireEnabled = true;
   /**
    * Call hooks.created for every key added and hooks.missed for every read miss: set while keyspace
    * notifications want them (the `n` and `m` classes), so that without them they cost one test.
@@ -543,7 +545,7 @@ export class Keyspace {
    * repeat while more than 10% of a sample had expired, and stop after `budgetMs`.
    */
   activeExpireCycle(budgetMs = 25): void {
-    if (this.replicaMode !== 'master' || this.expiryPaused) return;
+    if (this.replicaMode !== 'master' || this.expiryPaused || !this.activeExpireEnabled) return;
     const start = this.clock.now();
     this.tick();
     let totalSampled = 0, totalExpired = 0;

@@ -106,7 +106,7 @@ test('DEBUG is refused unless enable-debug-command allows it', async () => {
     [['DEBUG', 'SLEEP', '-1'], OK],
     [['debug', 'log'], err("ERR unknown subcommand or wrong number of arguments for 'log'. Try DEBUG HELP.")],
     [['DEBUG', 'CONFIG-REWRITE-FORCE-ALL'], err('ERR CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file')],
-    [['DEBUG', 'HELP'], /^\*10\r\n\+DEBUG <subcommand> /],
+    [['DEBUG', 'HELP'], /^\*50\r\n\+DEBUG <subcommand> /],
     [['CONFIG', 'SET', 'latency-monitor-threshold', '40'], OK],
   ]);
   assert.ok(srv.logs.some((l) => l.endsWith('# DEBUG LOG: hello world')));
