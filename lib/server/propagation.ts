@@ -36,7 +36,8 @@ export class Propagation {
     this.pending = [];
     if (this.sinks.length === 0) return;
     const wrap = ops.length > 1;
-    if (wrap) this.emit(NO_DB, ['MULTI']); // no SELECT before MULTI: it goes inside, before the first write
+    // MULTI carries the first write's db, so a SELECT it needs comes before MULTI (propagatePendingCommands)
+    if (wrap) this.emit(ops[0].db, ['MULTI']);
     for (const op of ops) this.emit(op.db, op.argv);
     if (wrap) this.emit(NO_DB, ['EXEC']);
   }

@@ -417,7 +417,7 @@ test('MULTI/EXEC: the blocked client sees the state after EXEC, not between its 
   ]);
   assert.is(await b.readRaw(), bulks('q', 'b'));
   // the EXEC goes out as one MULTI/EXEC unit, the served pop after it
-  assert.equal(propagated.slice(-5), [['-1', 'MULTI'], ['0', 'LPUSH', 'q', 'a'], ['0', 'LPUSH', 'q', 'b'], ['-1', 'EXEC'], ['0', 'LPOP', 'q']]);
+  assert.equal(propagated.slice(-5), [['0', 'MULTI'], ['0', 'LPUSH', 'q', 'a'], ['0', 'LPUSH', 'q', 'b'], ['-1', 'EXEC'], ['0', 'LPOP', 'q']]);
 });
 
 test('a client blocked on several keys is served by the key that got data first', async () => {
