@@ -3,7 +3,7 @@
  * transaction and replica checks, then call() with its stats and propagation. Families live one per file.
  */
 import {
-  ERR_LOADING, ERR_NOAUTH, ERR_NOREPLICAS, ERR_NOT_IN_MULTI, ERR_OOM, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
+  ERR_LOADING, ERR_MASTERDOWN, ERR_NOAUTH, ERR_NOREPLICAS, ERR_NOT_IN_MULTI, ERR_OOM, ERR_READONLY, ReplyError, errUnknownCommand, errUnknownSubcommand,
   errWrongArity,
 } from '../protocol/errors';
 import { error, QUEUED, type Reply } from '../protocol/reply';
@@ -194,7 +194,15 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   if (client.proto === 2 && !SUBSCRIBED_MODE_COMMANDS.has(command.fullname) && isSubscribed(client)) {
     return reject(server, client, command, argv, `ERR Can't execute '${command.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
-  if (server.loading && !has(command, 'loading')) return reject(server, client, command, argv, ERR_LOADING);
+  // is_denystale_command / is_denyloading_command: for EXEC, any queued command without the flag counts
+  const queuedLacks = (flag: CommandFlag) => command.fullname === 'exec' && client.queue.some((q) => !has(q.command, flag));
+  // a replica whose link is down with replica-serve-stale-data no answers only commands flagged stale (INFO, …)
+  const replica = server.replicaRole;
+  if (replica !== null && !replica.linkUp && !client.isMaster && !server.config.getBool('replica-serve-stale-data') &&
+      (!has(command, 'stale') || queuedLacks('stale'))) {
+    return reject(server, client, command, argv, ERR_MASTERDOWN);
+  }
+  if (server.loading && (!has(command, 'loading') || queuedLacks('loading'))) return reject(server, client, command, argv, ERR_LOADING);
   // a script past busy-reply-threshold lets other clients in, but only to kill it (or shut down)
   const busy = busyError(server);
   if (busy !== null && !has(command, 'allow_busy')) return reject(server, client, command, argv, busy);

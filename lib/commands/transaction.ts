@@ -82,12 +82,11 @@ function discardCommand({ client, server }: CommandContext): Reply {
 // WATCH key [key ...]
 function watchCommand({ client, server, db }: CommandContext, args: ArgCursor): Reply {
   if (client.mode === 'multi') fail(ERR_WATCH_IN_MULTI);
-  const now = server.keyspace.now;
   while (args.hasMore) {
     const key = args.nextKey();
     // Only an expiry that happens after WATCH aborts EXEC, so remember whether it had expired already.
     const e = db.peek(key);
-    server.watches.watch(client, db, key, e !== undefined && e.expiresAt !== 0 && e.expiresAt <= now);
+    server.watches.watch(client, db, key, e !== undefined && db.isExpired(e));
   }
   return OK;
 }

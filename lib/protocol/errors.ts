@@ -24,6 +24,7 @@ export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
 export const ERR_INVALID_EXPIRE = (cmd: string) => `ERR invalid expire time in '${cmd}' command`;
 export const ERR_READONLY = "READONLY You can't write against a read only replica.";
 export const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
+export const ERR_MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 export const ERR_MULTI_NESTED = 'ERR MULTI calls can not be nested';
 export const ERR_EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
 export const ERR_DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';

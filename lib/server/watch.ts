@@ -40,19 +40,55 @@ export class Watches {
     client.watchTouched = false;
   }
 
-  /** touchWatchedKey(): a write to `key` fails the EXEC of everyone watching it. */
+  /**
+   * touchWatchedKey(): a write to `key` fails the EXEC of everyone watching it. A watcher that saw the key already
+   * expired is not failed by its deletion (no logical change); when the key is there again, Redis 7.0 stops going
+   * through the watchers at that one (its loop breaks), so neither it nor those after it are failed.
+   */
   touched(db: Db, key: string): void {
     const clients = this.byDb.get(db)?.get(key);
-    if (clients) for (const c of clients) c.watchTouched = true;
+    if (!clients) return;
+    for (const c of clients) {
+      const keys = c.watched.get(db)!;
+      if (keys.get(key)) {
+        if (db.peek(key) !== undefined) break;
+        keys.set(key, false); // deleted keys are not flagged as expired
+        continue;
+      }
+      c.watchTouched = true;
+    }
   }
 
-  /** touchAllWatchedKeysInDb(): a flushed or swapped db touches every watched key that existed there. */
-  flushed(db: Db, other: Db = db): void {
-    const watchers = this.byDb.get(db);
+  /**
+   * touchAllWatchedKeysInDb(): a flushed db (or one swapped with `replacedWith`) touches every watched key that
+   * existed there or exists in its replacement, except where nothing logically changed: a key that had expired
+   * when watched is now gone or still expired, or a missing key is replaced by an expired one.
+   */
+  flushed(emptied: Db, replacedWith: Db | null = null): void {
+    const watchers = this.byDb.get(emptied);
     if (!watchers) return;
+    const expiredIn = (db: Db, key: string) => {
+      const e = db.peek(key);
+      return e !== undefined && db.isExpired(e);
+    };
     for (const [key, clients] of watchers) {
-      if (db.peek(key) === undefined && other.peek(key) === undefined) continue;
-      for (const c of clients) c.watchTouched = true;
+      const inEmptied = emptied.peek(key) !== undefined;
+      const inReplacement = replacedWith !== null && replacedWith.peek(key) !== undefined;
+      if (!inEmptied && !inReplacement) continue;
+      for (const c of clients) {
+        const keys = c.watched.get(emptied)!;
+        if (keys.get(key)) {
+          if (!inReplacement) {
+            keys.set(key, false);
+            continue;
+          }
+          if (expiredIn(replacedWith!, key)) continue;
+        } else if (!inEmptied && expiredIn(replacedWith!, key)) {
+          keys.set(key, true);
+          continue;
+        }
+        c.watchTouched = true;
+      }
     }
   }
 }

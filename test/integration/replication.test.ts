@@ -11,6 +11,7 @@ import { infoField } from '../helpers/info';
 import { until } from '../helpers/wait';
 import { serverScope } from '../helpers/scope';
 import { rejects } from '../helpers/rejects';
+import { sameReplies } from '../helpers/differential';
 import { FrameDecoder, NEED_MORE } from '../../lib/protocol/decoder';
 import { request, rdbTransferHeader, reply } from '../../lib/protocol/resp';
 import { encodeCommand } from '../../lib/protocol/reply';
@@ -173,6 +174,48 @@ test('master: replicas are PINGed every repl-ping-replica-period seconds, and th
   assert.equal(await r.next(request), ['ping']);
   await eventually(async () => Number(infoField(await c.info('replication'), 'master_repl_offset')) >= 28, 'two PINGs in the offset');
   r.close();
+});
+
+test('replica-serve-stale-data no: with the link down only stale-flagged commands run, and EXEC of others aborts (as Redis)', async () => {
+  const nowhere = await freePort(); // no master listens there: the link stays down
+  const setup = [['SET', 'k', 'v'], ['REPLICAOF', '127.0.0.1', String(nowhere)], ['CONFIG', 'SET', 'replica-serve-stale-data', 'no']];
+  const rows = [
+    ['GET', 'k'], ['PING'], ['INFO', 'nosuch'], ['CONFIG', 'GET', 'replica-serve-stale-data'],
+    ['MULTI'], ['GET', 'k'], ['EXEC'],
+    ['MULTI'], ['PING'], ['EXEC'],
+    ['MULTI'], ['INFO', 'nosuch'], ['EXEC'],
+    ['CONFIG', 'SET', 'replica-serve-stale-data', 'yes'], ['GET', 'k'],
+    ['CONFIG', 'SET', 'replica-serve-stale-data', 'no'], ['MULTI'], ['GET', 'k'],
+    ['CONFIG', 'SET', 'replica-serve-stale-data', 'yes'], ['EXEC'],
+    ['REPLICAOF', 'NO', 'ONE'],
+  ];
+  const servers = [await toyredis(), ...(hasRedis ? [await realRedis()] : [])];
+  const conns: RawConnection[] = [];
+  for (const s of servers) {
+    const c = await RawConnection.connect(s.port);
+    conns.push(c);
+    for (const argv of setup) {
+      c.send(...argv);
+      await c.readRaw();
+    }
+  }
+  const mine = conns[0];
+  mine.send('GET', 'k');
+  assert.is(await mine.readRaw(), "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n");
+  // queued while stale data was served; the setting changes before EXEC: EXEC is refused for its queue
+  const admin = await RawConnection.connect(servers[0].port);
+  const serveStale = async (v: string) => (admin.send('CONFIG', 'SET', 'replica-serve-stale-data', v), assert.is(await admin.readRaw(), '+OK\r\n'));
+  await serveStale('yes');
+  mine.send('MULTI');
+  mine.send('GET', 'k');
+  assert.is(await mine.readRaw(), '+OK\r\n');
+  assert.is(await mine.readRaw(), '+QUEUED\r\n');
+  await serveStale('no');
+  mine.send('EXEC');
+  assert.is(await mine.readRaw(), "-EXECABORT Transaction discarded because of: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n");
+  admin.close();
+  if (conns.length === 2) await sameReplies(mine, conns[1], rows);
+  for (const c of conns) c.close();
 });
 
 test('master: WAIT times out with the count it has; WAIT 0 and no replicas answer at once', async () => {
