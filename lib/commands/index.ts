@@ -270,6 +270,9 @@ function reject(server: Server, client: Client, command: Command | undefined, ar
   return error(text);
 }
 
+/** Commands flagged CMD_TOUCHES_ARBITRARY_KEYS in Redis 7.0: the keys they expire on the way are not one transaction. */
+const TOUCHES_ARBITRARY_KEYS = new Set(['scan', 'randomkey']);
+
 /**
  * call() in server.c: run the handler with a fresh time snapshot, count it, and propagate what it changed.
  * A handler bug answers -ERR and is logged; it never takes the server down.
@@ -282,7 +285,7 @@ export function call(server: Server, client: Client, command: Command, argv: str
   const dirtyBefore = ks.dirty;
   const ctx: CommandContext = { server, client, db: client.db, argv, command };
   const t0 = performance.now();
-  server.propagation.enter();
+  server.propagation.enter(TOUCHES_ARBITRARY_KEYS.has(command.fullname));
   const outer = enterCommand(server, client);
   let reply: Reply | Deferred;
   try {

@@ -14,9 +14,16 @@ export class Propagation {
   private pending: { db: number; argv: string[] }[] = [];
   readonly sinks: PropagationSink[] = [];
 
-  /** Enter a call; nested calls (EXEC running its queue) add to the same batch. */
-  enter(): void {
-    this.depth++;
+  /** The outermost call's batch goes out without MULTI/EXEC around it (see enter). */
+  private noWrap = false;
+
+  /**
+   * Enter a call; nested calls (EXEC running its queue) add to the same batch. `touchesArbitraryKeys`: the
+   * outermost command is one that may lazily expire any number of keys (SCAN, RANDOMKEY), whose DELs go out one by
+   * one, as active expiry's do (CMD_TOUCHES_ARBITRARY_KEYS).
+   */
+  enter(touchesArbitraryKeys = false): void {
+    if (this.depth++ === 0) this.noWrap = touchesArbitraryKeys;
   }
 
   /** Leave a call; the outermost one sends the batch. */
@@ -35,7 +42,7 @@ export class Propagation {
     const ops = this.pending;
     this.pending = [];
     if (this.sinks.length === 0) return;
-    const wrap = ops.length > 1;
+    const wrap = ops.length > 1 && !this.noWrap;
     // MULTI carries the first write's db, so a SELECT it needs comes before MULTI (propagatePendingCommands)
     if (wrap) this.emit(ops[0].db, ['MULTI']);
     for (const op of ops) this.emit(op.db, op.argv);

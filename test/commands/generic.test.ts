@@ -611,6 +611,21 @@ test('propagation: expiry as absolute PEXPIREAT, DEL when already past, nothing 
   assert.equal(await propagation('TOUCH', 'd'), []);
 });
 
+test('propagation: keys SCAN and RANDOMKEY expire on the way go out as single DELs, those of another command in MULTI/EXEC', async () => {
+  const stale = async () => {
+    await runRows(conn, [[['FLUSHALL'], OK], [['SET', 'foo1', 'v', 'PX', '1'], OK], [['SET', 'foo2', 'v', 'PX', '1'], OK]]);
+    srv.clock.ms += 10;
+  };
+  const dels = [['DEL', 'foo1'], ['DEL', 'foo2']];
+  await stale();
+  assert.equal(await propagation('SCAN', '0'), dels);
+  await stale();
+  const random = await propagation('RANDOMKEY');
+  assert.ok(random.every((argv) => argv[0] === 'DEL' && argv.length === 2), JSON.stringify(random));
+  await stale();
+  assert.equal(await propagation('MGET', 'foo1', 'foo2'), [['MULTI'], ...dels, ['EXEC']]);
+});
+
 test('a replica keeps a key its master expired in the past, waiting for the DEL', async () => {
   srv.server.keyspace.replicaMode = 'replica-master';
   await runRows(conn, [
