@@ -306,11 +306,13 @@ export class MemoryLimit {
     config.watch('maxmemory-eviction-tenacity', (v) => (this.tenacity = Number(v)));
     config.watch('replica-ignore-maxmemory', (v) => (this.replicaIgnores = v === 'yes'));
     // updateMaxmemory(): a lower limit set at run time starts evicting at once, not at the next command
-    config.onApply('maxmemory', () => {
-      if (this.maxmemory === 0) return null;
+    // (appliers run before the watchers: the new value is the argument, not yet this.maxmemory)
+    config.onApply('maxmemory', (v) => {
+      const maxmemory = Number(v);
+      if (maxmemory === 0) return null;
       const used = this.accounting.used - this.notCounted();
-      if (this.maxmemory < used) {
-        server.log.warning(`WARNING: the new maxmemory value set via CONFIG SET (${this.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
+      if (maxmemory < used) {
+        server.log.warning(`WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
       }
       this.startEvictionProc();
       return null;
