@@ -5,7 +5,7 @@
  */
 import { ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, fail } from '../protocol/errors';
 import { array, int, NIL, ONE, ZERO, type Reply } from '../protocol/reply';
-import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
+import { markRawString, NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { parseInteger } from '../store/numbers';
 import { keyword, type ArgCursor } from './args';
 import { getString } from './string';
@@ -276,6 +276,7 @@ function setbitCommand(ctx: CommandContext, args: ArgCursor): Reply {
     ctx.db.set(key, bitmapValue(b), e?.expiresAt ?? NO_EXPIRY);
     notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'setbit', key, ctx.db.id);
   }
+  markRawString(ctx.db.peek(key)); // dbUnshareStringValue(): raw even when no bit changed
   return old ? ONE : ZERO;
 }
 
@@ -348,6 +349,7 @@ function bitopCommand(ctx: CommandContext, args: ArgCursor): Reply {
     return ZERO;
   }
   ctx.db.set(dest, bitop(op, sources, maxlen).latin1Slice(0, maxlen));
+  markRawString(ctx.db.peek(dest));
   notifyKeyspaceEvent(ctx.server, NOTIFY_STRING, 'set', dest, ctx.db.id); // BITOP stores like SET does
   return int(maxlen);
 }
@@ -462,6 +464,7 @@ function bitfieldGeneric(ctx: CommandContext, args: ArgCursor, readOnlyCommand: 
   }
   const ks = ctx.server.keyspace;
   ctx.db.set(key, bitmapValue(b), e?.expiresAt ?? NO_EXPIRY);
+  markRawString(ctx.db.peek(key));
   if (changes === 0) {
     // Redis creates or pads the key before the operations run, but when every one of them failed under
     // OVERFLOW FAIL it counts no change: nothing is propagated and the dirty counter stays.

@@ -176,7 +176,7 @@ function debugObject(ctx: CommandContext, key: string): Reply {
       ` ql_compressed:${options.quicklist.compressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${bytes}`;
   }
   return simple(
-    `Value at:0x${address.toString(16)} refcount:${refcountOf(ctx, value)} encoding:${encodingOf(value)} ` +
+    `Value at:0x${address.toString(16)} refcount:${refcountOf(ctx, value)} encoding:${encodingOf(e)} ` +
       `serializedlength:${serialized} lru:${e.lru & 0xffffff} lru_seconds_idle:${Math.max(0, ks.lruClock - e.lru)}${extra}`,
   );
 }

@@ -7,7 +7,7 @@ import {
   array, bulk, int, MINUS_ONE, MINUS_TWO, NIL, OK, ONE, simple, ZERO, type Reply,
 } from '../protocol/reply';
 import { compileGlob } from '../store/glob';
-import { NO_EXPIRY, type Entry } from '../store/keyspace';
+import { isRawString, markRawString, NO_EXPIRY, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, parseInteger } from '../store/numbers';
 import { typeName, type Value } from '../store/types';
 import { cText, keyword, type ArgCursor } from './args';
@@ -206,6 +206,7 @@ function copyCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const replaced = dst.lookup(newkey) !== undefined;
   if (replaced && !replace) return ZERO;
   dst.set(newkey, duplicate(e.value), e.expiresAt);
+  if (isRawString(e)) markRawString(dst.peek(newkey)); // dupStringObject() keeps the encoding
   // Redis deletes the old key and adds the copy (dbAdd), so even a replaced key is reported new
   if (replaced) notifyKeyspaceEvent(ctx.server, NOTIFY_NEW, 'new', newkey, dst.id);
   notifyGeneric(ctx, 'copy_to', newkey, dst.id);
@@ -324,12 +325,14 @@ function objectEntry({ db }: CommandContext, args: ArgCursor): Entry | undefined
 function objectEncodingCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const e = objectEntry(ctx, args);
   if (e === undefined) return NIL;
-  return bulk(encodingOf(e.value));
+  return bulk(encodingOf(e));
 }
 
-/** OBJECT ENCODING's answer for a value (strEncoding of its encoding). */
-export function encodingOf(value: Value): string {
-  return typeof value === 'string' ? stringEncoding(value) : value.encoding();
+/** OBJECT ENCODING's answer for a key's value (strEncoding of its encoding). */
+export function encodingOf(e: Entry): string {
+  const value = e.value;
+  if (typeof value !== 'string') return value.encoding();
+  return isRawString(e) ? 'raw' : stringEncoding(value);
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, errWrongArity, fail,
 } from '../protocol/errors';
 import { bulk, int, NIL, OK, ONE, ZERO, array, type Reply } from '../protocol/reply';
-import { NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
+import { markRawString, NO_EXPIRY, type Db, type Entry } from '../store/keyspace';
 import { INT64_MAX, INT64_MIN, int64, parseInteger } from '../store/numbers';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../store/long-double';
 import { lcs } from '../store/lcs';
@@ -307,6 +307,7 @@ function appendCommand(ctx: CommandContext, args: ArgCursor): Reply {
   checkStringLength(ctx, current.length + suffix.length);
   const next = current + suffix;
   ctx.db.set(key, next, e.expiresAt);
+  markRawString(ctx.db.peek(key)); // appended in place: a raw sds from now on
   notifyString(ctx, 'append', key);
   return int(next.length);
 }
@@ -346,6 +347,7 @@ function setrangeCommand(ctx: CommandContext, args: ArgCursor): Reply {
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + value + padded.slice(offset + value.length);
   ctx.db.set(key, next, e?.expiresAt ?? NO_EXPIRY);
+  markRawString(ctx.db.peek(key));
   notifyString(ctx, 'setrange', key);
   return int(next.length);
 }

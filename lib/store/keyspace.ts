@@ -32,6 +32,22 @@ export class Entry {
   ) {}
 }
 
+/**
+ * Strings Redis would hold raw (an sds of their own) whatever their length or content: changed in place by APPEND,
+ * SETRANGE or the bit commands, or made by BITOP. OBJECT ENCODING reports them so; any other write of the key
+ * forgets it. A side table, so that entries carry no extra field for what only OBJECT ENCODING asks.
+ */
+const rawStrings = new WeakSet<Entry>();
+let anyRawString = false;
+
+export function markRawString(e: Entry | undefined): void {
+  if (e === undefined) return;
+  rawStrings.add(e);
+  anyRawString = true;
+}
+
+export const isRawString = (e: Entry): boolean => anyRawString && rawStrings.has(e);
+
 /** What the rest of the server wants to hear about keyspace changes. */
 export interface KeyspaceHooks {
   /** A key was written, deleted or expired (WATCH invalidation, client-side caching, …). */
@@ -153,6 +169,7 @@ export class Db {
     } else {
       if (this.ks.snapshots.length) this.beforeChange(key, e);
       hadTtl = e.expiresAt !== NO_EXPIRY;
+      if (anyRawString) rawStrings.delete(e);
       e.value = value;
       e.expiresAt = expiresAt;
       if (!this.ks.lfu) e.lru = this.ks.lruClock; // an LFU counter survives an overwrite, as in dbOverwrite()

@@ -433,6 +433,24 @@ const differential: string[][] = [
   ['HELLO', '3'], ['GET', 'nokey'], ['SET', 'a', 'v', 'XX', 'GET'], ['LCS', 'l1', 'l2', 'IDX', 'WITHMATCHLEN'], ['MGET', 'a', 'nokey'], ['GETEX', 'nokey'],
 ];
 
+test('differential: OBJECT ENCODING after writes in place (APPEND, SETRANGE, the bit commands) is raw, as in Redis', async () => {
+  if (!hasRedis) return;
+  const enc = (key: string) => ['OBJECT', 'ENCODING', key];
+  await withRealRedis(async (real) => {
+    await sameReplies(conn, real, [
+      ['SET', 'n', '1234'], enc('n'), ['SETRANGE', 'n', '0', '2'], enc('n'), ['GET', 'n'],
+      ['SET', 'n', '1234'], ['SETRANGE', 'n', '0', ''], enc('n'), ['SETRANGE', 'n', '5', '2'], enc('n'),
+      ['SETRANGE', 'fresh', '0', 'ab'], enc('fresh'), ['SETRANGE', 'none', '0', ''], enc('none'),
+      ['SET', 'a', 'ab'], ['APPEND', 'a', 'c'], enc('a'), ['APPEND', 'new', '12'], enc('new'), ['APPEND', 'new', '3'], enc('new'),
+      ['SET', 'a', 'ab'], enc('a'), ['INCR', 'new'], enc('new'),
+      ['SETBIT', 'b', '3', '1'], enc('b'), ['SET', 'b', '5'], ['SETBIT', 'b', '0', '0'], enc('b'),
+      ['BITFIELD', 'bf', 'SET', 'u8', '0', '49'], enc('bf'), ['SET', 'bf', '7'], ['BITFIELD', 'bf', 'GET', 'u8', '0'], enc('bf'),
+      ['SET', 'x', '1'], ['BITOP', 'OR', 'dest', 'x'], enc('dest'),
+      ['SET', 'r', 'v'], ['SETRANGE', 'r', '0', 'w'], ['RENAME', 'r', 'r2'], enc('r2'), ['COPY', 'r2', 'r3'], enc('r3'),
+    ]);
+  });
+});
+
 test('differential: the same commands against real redis-server', async () => {
   if (!hasRedis) return;
   await withRealRedis(async (real) => {
