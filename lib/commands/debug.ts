@@ -124,6 +124,10 @@ function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
     server.quicklistPackedThreshold = size === 0 ? DEFAULT_PACKED_THRESHOLD : size;
     return OK;
   }
+  if (sub === 'set-disable-deny-scripts' && argv.length === 3) {
+    server.scriptDisableDeny = atoi(argv[2]) !== 0;
+    return OK;
+  }
   if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return debugPopulate(ctx, argv);
   if (sub === 'change-repl-id' && argv.length === 2) {
     server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id');

@@ -668,7 +668,7 @@ export class ScriptEnvironment {
       return count(cmd ? 'Wrong number of args calling Redis command from script' : 'Unknown Redis command called from script');
     }
     const flags = cmd.flags;
-    if (flags.includes('noscript')) return count('This Redis command is not allowed from script');
+    if (flags.includes('noscript') && !server.scriptDisableDeny) return count('This Redis command is not allowed from script');
     // the caller's user, not the script, is what ACL rules restrict (scriptVerifyACL)
     const denial = scriptDenial(server, run.caller, run.argv, cmd, argv);
     if (denial !== null) return count(denial);

@@ -276,9 +276,12 @@ export function restoreLibraries(server: Server, sources: readonly string[], pol
   return null;
 }
 
-/** The libraries of an RDB file (a dump file, an AOF base, a master's snapshot) in place of the current ones. */
-export function installRdbLibraries(server: Server): (sources: string[]) => string | null {
-  return (sources) => restoreLibraries(server, sources, 'flush');
+/**
+ * The libraries of an RDB file (a dump file, an AOF base, a master's snapshot) in place of the current ones, or
+ * (DEBUG RELOAD NOFLUSH) beside them: 'append' refuses a library already there, 'replace' (MERGE) takes the file's.
+ */
+export function installRdbLibraries(server: Server, policy: 'flush' | 'append' | 'replace' = 'flush'): (sources: string[]) => string | null {
+  return (sources) => restoreLibraries(server, sources, policy);
 }
 
 /** Push a function's callback onto the function environment's stack. */

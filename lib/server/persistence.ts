@@ -290,7 +290,7 @@ export class Persistence {
       dropExpired: isMaster,
       log: server.log,
       verifyChecksum: server.config.getBool('rdbchecksum'),
-      functions: installRdbLibraries(server),
+      functions: installRdbLibraries(server, !merge.keepExisting ? 'flush' : merge.allowDuplicates ? 'replace' : 'append'),
       limits: loadLimitsOf(server.config),
     });
     for (;;) {

@@ -83,6 +83,8 @@ export class Server {
   loading = false;
   /** quicklist.c's packed_threshold, which DEBUG QUICKLIST-PACKED-THRESHOLD changes: DUMP cuts lists by it. */
   quicklistPackedThreshold = DEFAULT_PACKED_THRESHOLD;
+  /** script_disable_deny_script (DEBUG SET-DISABLE-DENY-SCRIPTS): scripts may call noscript commands. */
+  scriptDisableDeny = false;
   port = 0;
   configFile = '';
   inspect?: (ev: InspectionEvent) => void;

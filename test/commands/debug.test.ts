@@ -119,6 +119,16 @@ test('differential: DEBUG replies against real redis-server (addresses and clock
       // (a list keeps the nodes it was built with when the threshold changes again; toyredis cuts them anew)
       ['DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '0'],
       ['DEBUG', 'CHANGE-REPL-ID', 'x'], ['DEBUG', 'CHANGE-REPL-ID'],
+      // scripts may call noscript commands while this is set
+      ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'], ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'],
+      ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'], ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'],
+      ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'],
+      // NOFLUSH keeps the function libraries in memory: one that the file has too is refused, unless MERGE
+      ['FUNCTION', 'LOAD', "#!lua name=lib1\nredis.register_function('f1', function() return 'one' end)"], ['DEBUG', 'RELOAD'],
+      ['DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH'], ['FCALL', 'f1', '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=lib2\nredis.register_function('f2', function() return 'two' end)"],
+      ['FUNCTION', 'DELETE', 'lib1'], ['SET', 'only-in-memory', '1'],
+      ['DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE'], ['FCALL', 'f1', '0'], ['FCALL', 'f2', '0'], ['GET', 'only-in-memory'],
     ];
     const mine = await srv.connect();
     let resp3 = false;
