@@ -756,8 +756,11 @@ export class ScriptEnvironment {
         lua.pushstring(L, r.format);
         lua.setfield(L, -2, 'format');
         return lua.setfield(L, -2, 'verbatim_string');
-      case 'sequence':
-        return r.items.length ? this.pushReply(L, r.items[0], resp) : lua.pushnil(L);
+      case 'sequence': {
+        // an attribute (raw bytes) is not shown to scripts: the reply after it is
+        const first = r.items.find((item) => item.kind !== 'raw');
+        return first ? this.pushReply(L, first, resp) : lua.pushnil(L);
+      }
       case 'raw':
         return lua.pushnil(L);
     }
@@ -984,6 +987,7 @@ export class ScriptEnvironment {
 
     current.set(server, ctx);
     this.run = ctx;
+    server.keyspace.timeFrozen = true;
     const finish = (): Reply => {
       lua.sethook(co, null, 'count', 0);
       const ok = lua.toboolean(co, -1);
@@ -998,10 +1002,23 @@ export class ScriptEnvironment {
       lua.unref(L, fnRef);
       lua.unref(L, threadRef);
       this.run = null;
+      server.keyspace.timeFrozen = false;
       current.delete(server);
       return reply;
     };
-    let status = lua.resume(co, null, nargs);
+    // a failure of the engine itself (a bug) must not leave the script "running" and time frozen
+    const abandon = (e: unknown): never => {
+      this.run = null;
+      server.keyspace.timeFrozen = false;
+      current.delete(server);
+      throw e;
+    };
+    let status: number;
+    try {
+      status = lua.resume(co, null, nargs);
+    } catch (e) {
+      return abandon(e);
+    }
     if (status !== LUA_YIELD) return status === LUA_OK ? finish() : this.crashed(co, ctx, finish);
 
     // Timed out: the caller waits, the rest of the script runs in slices between which other clients are served
@@ -1011,7 +1028,18 @@ export class ScriptEnvironment {
     const step = () => {
       if ((server as unknown as { shuttingDown: boolean }).shuttingDown) ctx.killed = true;
       sliceStart = performance.now();
-      status = lua.resume(co, null, 0);
+      try {
+        status = lua.resume(co, null, 0);
+      } catch (e) {
+        // from the event loop there is no caller to throw to: log it, answer the client, free the engine
+        server.log.warning(`Script failed: ${(e as Error)?.stack ?? e}`);
+        this.run = null;
+        server.keyspace.timeFrozen = false;
+        current.delete(server);
+        server.propagation.exit();
+        onDone(error(`ERR internal error running the script: ${(e as Error)?.message ?? e}`));
+        return;
+      }
       if (status === LUA_YIELD) {
         setImmediate(step);
         return;

@@ -489,6 +489,11 @@ export class Keyspace {
   replicaMode: 'master' | 'replica-read' | 'replica-master' = 'master';
   /** Clients are paused (CLIENT PAUSE): expired keys read as absent but are not deleted, nothing is propagated. */
   expiryPaused = false;
+  /**
+   * While a script runs, time stands at its start for everything it does (scriptTimeSnapshot): a key does not
+   * expire between two of its calls however long it runs.
+   */
+  timeFrozen = false;
   /** server.active_expire_enabled (DEBUG SET-ACTIVE-EXPIRE 0 turns the cron's expiry off; lazy expiry stays). */
   activeExpireEnabled = true;
   /**
@@ -518,6 +523,7 @@ export class Keyspace {
 
   /** Take the time snapshot commands run against. */
   tick(): number {
+    if (this.timeFrozen) return this.now;
     this.now = this.clock.now();
     this.lruClock = Math.floor(this.now / 1000);
     return this.now;

@@ -6,8 +6,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runRows, startInProcess, type InProcess } from '../helpers/inprocess';
-import type { RawConnection } from '../helpers/raw';
-import { hasRedis } from '../helpers/servers';
+import { RawConnection } from '../helpers/raw';
+import { hasRedis, startToyredis } from '../helpers/servers';
 import { label, withRealRedis } from '../helpers/differential';
 import { bulk, err, int, OK } from '../helpers/resp';
 
@@ -121,7 +121,11 @@ test('differential: DEBUG replies against real redis-server (addresses and clock
       ['DEBUG', 'CHANGE-REPL-ID', 'x'], ['DEBUG', 'CHANGE-REPL-ID'],
       // scripts may call noscript commands while this is set
       ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'], ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'],
-      ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'], ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'],
+      ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'],
+      // a script sees the reply after an attribute, not the attribute
+      ['EVAL', "redis.setresp(3); return redis.call('debug', 'protocol', 'attrib')", '0'],
+      ['EVAL', "redis.setresp(3); return redis.call('debug', 'protocol', 'bignum')", '0'],
+      ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'],
       ['EVAL', "return redis.call('debug', 'log', 'from a script')", '0'],
       // NOFLUSH keeps the function libraries in memory: one that the file has too is refused, unless MERGE
       ['FUNCTION', 'LOAD', "#!lua name=lib1\nredis.register_function('f1', function() return 'one' end)"], ['DEBUG', 'RELOAD'],
@@ -144,6 +148,23 @@ test('differential: DEBUG replies against real redis-server (addresses and clock
       }
     }
   }, ['--enable-debug-command', 'yes']);
+});
+
+test('time stands still inside a script: a key set with PX 1 is still there after DEBUG SLEEP in the same script', async () => {
+  const s = await startToyredis(['--enable-debug-command', 'yes']);
+  try {
+    const c = await RawConnection.connect(s.port);
+    const script = "redis.call('SET', 'key', 'value', 'PX', '1'); redis.call('DEBUG', 'SLEEP', '0.01'); return redis.call('EXISTS', 'key')";
+    await runRows(c, [
+      [['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'], OK],
+      [['EVAL', script, '0'], int(1)],
+      [['EXISTS', 'key'], int(0)], // after the script, time moves on
+      [['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'], OK],
+    ]);
+    c.close();
+  } finally {
+    await s.stop();
+  }
 });
 
 test('DEBUG CHANGE-REPL-ID takes a new replication id and forgets the previous one', async () => {
