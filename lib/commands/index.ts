@@ -19,6 +19,7 @@ import { hyperloglogCommands } from './hyperloglog';
 import { genericCommands } from './generic';
 import { serverCommands } from './server';
 import { debugCommands } from './debug';
+import { migrateCommands } from './migrate';
 import { clientCommands } from './client';
 import { commandCommands } from './command';
 import { transactionCommands } from './transaction';
@@ -122,6 +123,7 @@ export const commandTable = new CommandTable([
   ...listCommands,
   ...sortCommands,
   ...dumpCommands,
+  ...migrateCommands,
   ...pubsubCommands,
   ...monitorCommands,
   ...aclCommands,

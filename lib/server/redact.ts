@@ -33,14 +33,15 @@ export function redactedArgv(server: Server, argv: readonly string[]): readonly 
     return out;
   }
   if (name === 'migrate') {
+    // the options start after the timeout, and end at KEYS or the first one MIGRATE refuses
     const out = [...argv];
-    for (let i = 1; i < out.length; i++) {
+    for (let i = 6; i < out.length; i++) {
       const opt = out[i].toLowerCase();
       if (opt === 'auth' && i + 1 < out.length) out[++i] = REDACTED;
       else if (opt === 'auth2' && i + 2 < out.length) {
         out[i + 1] = out[i + 2] = REDACTED;
         i += 2;
-      }
+      } else if (opt !== 'copy' && opt !== 'replace') break;
     }
     return out;
   }
