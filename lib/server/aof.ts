@@ -445,15 +445,18 @@ export class Aof {
 
   /**
    * DEBUG LOADAOF: what is pending goes to the file, the dataset is emptied and the AOF (manifest, base and
-   * incremental files) loaded again as at start; nothing of it is propagated. Redis exits when the files cannot be
-   * loaded; here the command fails instead and the dataset holds what was read.
+   * incremental files) loaded again as at start; nothing of it is propagated. Redis exits when there is no AOF
+   * or it cannot be loaded; here the command fails instead, with the dataset untouched when there is none and
+   * holding what was read when a file is broken.
    */
   debugLoad(): boolean {
     const server = this.server;
     if (this.state !== 'off') this.writePending();
-    server.keyspace.flushAll();
     try {
       this.loadManifest();
+      const legacy = path.join(server.config.get('dir'), this.filename);
+      if (!this.manifest.base && this.manifest.incr.length === 0 && !existsSync(legacy)) return false;
+      server.keyspace.flushAll();
       this.deleteHistory();
       this.loadAtStart();
     } catch (e) {

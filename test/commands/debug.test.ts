@@ -60,6 +60,8 @@ test('DEBUG RELOAD saves and loads back the same dataset; NOSAVE, NOFLUSH and ME
 });
 
 test('DEBUG LOADAOF empties the dataset and replays the append only file', async () => {
+  // no AOF to load: refused, and nothing is lost (Redis exits here)
+  await runRows(conn, [[['SET', 'kept', '1'], OK], [['DEBUG', 'LOADAOF'], err('ERR Error trying to load the append only files')], [['GET', 'kept'], bulk('1')]]);
   await runRows(conn, [[['CONFIG', 'SET', 'appendonly', 'yes'], OK]]);
   // the rewrite that turning the AOF on starts has to finish first
   for (let i = 0; i < 1000 && /aof_rewrite_in_progress:1/.test(await call(conn, 'INFO', 'persistence')); i++) await new Promise((r) => setTimeout(r, 10));
