@@ -167,7 +167,7 @@ function exchange(host: string, port: string, timeout: number, request: Buffer, 
     const out = execFileSync(process.execPath, ['-e', CHILD, host, port, String(timeout), String(expected)], {
       input: request,
       encoding: 'latin1',
-      timeout: timeout * (expected + 2) + 5000, // a hang of the child itself
+      timeout: timeout * (expected + 2) + 30_000, // a hang of the child itself (its start on a loaded machine included)
       maxBuffer: 64 * 1024 * 1024,
       stdio: ['pipe', 'pipe', 'ignore'],
     });
