@@ -99,9 +99,9 @@ function publishGeneric(ctx: CommandContext, args: ArgCursor, kind: 'channel' | 
   const channel = args.next();
   const message = args.next();
   const { receivers, own } = pubsubOf(server).publish(kind, channel, message, client);
-  // forceCommandPropagation(c, PROPAGATE_REPL): replicas get every PUBLISH, the AOF none, dirty or not. Fed to the
-  // replication stream directly because the shared propagation queue feeds the AOF as well.
-  server.replication.feedCommand(client.db.id, ctx.argv);
+  // forceCommandPropagation(c, PROPAGATE_REPL): replicas get every PUBLISH, the AOF none, dirty or not; in its
+  // place among the writes of the same call (inside EXEC's or a script's MULTI/EXEC)
+  server.propagation.also(client.db.id, ctx.argv, 'replicas');
   return own.length ? withPushes(ctx, own, int(receivers)) : int(receivers);
 }
 

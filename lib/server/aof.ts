@@ -323,7 +323,9 @@ export class Aof {
   private noFsyncOnRewrite = false;
 
   constructor(private readonly server: Server) {
-    server.propagation.sinks.push((db, argv) => this.feed(db, argv));
+    server.propagation.sinks.push((db, argv, target) => {
+      if (target === 'all') this.feed(db, argv);
+    });
     server.config.watch('appendfsync', (v) => (this.fsyncPolicy = v));
     server.config.watch('aof-timestamp-enabled', (v) => (this.timestamps = v === 'yes'));
     server.config.watch('no-appendfsync-on-rewrite', (v) => (this.noFsyncOnRewrite = v === 'yes'));

@@ -7,11 +7,14 @@
 /** Receives the propagated stream: one command at a time, with the db it applies to (NO_DB: any). */
 export const NO_DB = -1;
 
-export type PropagationSink = (db: number, argv: string[]) => void;
+/** Where a propagated command goes: both replicas and the AOF, or (PUBLISH: PROPAGATE_REPL) replicas only. */
+export type PropagationTarget = 'all' | 'replicas';
+
+export type PropagationSink = (db: number, argv: string[], target: PropagationTarget) => void;
 
 export class Propagation {
   private depth = 0;
-  private pending: { db: number; argv: string[] }[] = [];
+  private pending: { db: number; argv: string[]; target: PropagationTarget }[] = [];
   readonly sinks: PropagationSink[] = [];
 
   /** The outermost call's batch goes out without MULTI/EXEC around it (see enter). */
@@ -32,9 +35,9 @@ export class Propagation {
   }
 
   /** Propagate `argv` as executed against `db`. Outside any call (active expiry) it goes out at once. */
-  also(db: number, argv: string[]): void {
+  also(db: number, argv: string[], target: PropagationTarget = 'all'): void {
     if (this.sinks.length === 0) return;
-    this.pending.push({ db, argv });
+    this.pending.push({ db, argv, target });
     if (this.depth === 0) this.flush();
   }
 
@@ -44,12 +47,12 @@ export class Propagation {
     if (this.sinks.length === 0) return;
     const wrap = ops.length > 1 && !this.noWrap;
     // MULTI carries the first write's db, so a SELECT it needs comes before MULTI (propagatePendingCommands)
-    if (wrap) this.emit(ops[0].db, ['MULTI']);
-    for (const op of ops) this.emit(op.db, op.argv);
-    if (wrap) this.emit(NO_DB, ['EXEC']);
+    if (wrap) this.emit(ops[0].db, ['MULTI'], 'all');
+    for (const op of ops) this.emit(op.db, op.argv, op.target);
+    if (wrap) this.emit(NO_DB, ['EXEC'], 'all');
   }
 
-  private emit(db: number, argv: string[]): void {
-    for (const sink of this.sinks) sink(db, argv);
+  private emit(db: number, argv: string[], target: PropagationTarget): void {
+    for (const sink of this.sinks) sink(db, argv, target);
   }
 }

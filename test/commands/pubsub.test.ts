@@ -237,7 +237,8 @@ test('PUBLISH goes to replicas whether or not anyone listens, and never to the A
   const fed: [number, string[]][] = [];
   const aofSide: string[][] = [];
   srv.server.replication.feedCommand = (db, argv) => void fed.push([db, argv]);
-  srv.server.propagation.sinks.push((_db, argv) => aofSide.push(argv));
+  // what the AOF takes: the sink contract it follows (replicas-only commands are not for it)
+  srv.server.propagation.sinks.push((_db, argv, target) => void (target === 'all' && aofSide.push(argv)));
   const c = await connect();
   await runRows(c, [
     [['SELECT', '3'], OK],
@@ -245,8 +246,17 @@ test('PUBLISH goes to replicas whether or not anyone listens, and never to the A
     [['SPUBLISH', 'sh', 'n'], int(0)],
     [['SET', 'k', 'v'], OK],
   ]);
-  assert.equal(fed.slice(0, 2), [[3, ['PUBLISH', 'ch', 'm']], [3, ['SPUBLISH', 'sh', 'n']]]);
+  assert.equal(fed.slice(0, 3), [[3, ['PUBLISH', 'ch', 'm']], [3, ['SPUBLISH', 'sh', 'n']], [3, ['SET', 'k', 'v']]]);
   assert.equal(aofSide, [['SET', 'k', 'v']]);
+  // inside EXEC a PUBLISH keeps its place among the transaction's writes (it used to go out before the MULTI)
+  fed.length = 0;
+  aofSide.length = 0;
+  await runRows(c, [
+    [['MULTI'], OK], [['SET', 'a', '1'], '+QUEUED\r\n'], [['PUBLISH', 'ch', 'x'], '+QUEUED\r\n'], [['SET', 'b', '2'], '+QUEUED\r\n'],
+    [['EXEC'], '*3\r\n+OK\r\n:0\r\n+OK\r\n'],
+  ]);
+  assert.equal(fed.map(([, argv]) => argv[0]), ['MULTI', 'SET', 'PUBLISH', 'SET', 'EXEC']);
+  assert.equal(aofSide.map((argv) => argv[0]), ['MULTI', 'SET', 'SET', 'EXEC']);
 });
 
 /** Rows for one subscriber connection and one publisher, compared byte for byte with real Redis. */
