@@ -102,6 +102,16 @@ export function longArg(text: string, min = -Infinity, message = ERR_NOT_INTEGER
   return Number(v);
 }
 
+/** C's atoi() as glibc does it: strtol (clamped to 64 bits) cut to an int; 0 when there are no digits. */
+export function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
+  if (!m) return 0;
+  const v = BigInt(m[1]);
+  const clamped = v > INT64_MAX ? INT64_MAX : v < -INT64_MAX - 1n ? -INT64_MAX - 1n : v;
+  return Number(BigInt.asIntN(32, clamped));
+}
+const INT64_MAX = 2n ** 63n - 1n;
+
 /**
  * getDoubleFromObject(): strtod over the whole argument, no leading space, no NaN, and no overflow to infinity or
  * underflow to zero from digits (ERANGE); "inf" itself is fine.

@@ -7,12 +7,11 @@ import { array, bulk, double, int, map, NIL, OK, push, raw, sequence, set, simpl
 import { DEFAULT_PACKED_THRESHOLD, encodeObject, quicklistStats } from '../rdb/write';
 import { parseMemory } from '../server/config-values';
 import type { List } from '../store/list';
-import { parseInteger } from '../store/numbers';
 import { objectOptions } from './dump';
 import { encodingOf, refcountOf } from './generic';
 import { aclOf } from '../server/acl';
 import { datasetDigest, digestHex, valueDigest } from '../server/digest';
-import type { ArgCursor } from './args';
+import { atoi, longArg, type ArgCursor } from './args';
 import { helpReply, protectedActionAllowed, strerror, subcommandSyntaxError } from './server';
 import type { CommandContext, CommandSpec } from './types';
 
@@ -137,11 +136,6 @@ function debugCommand(ctx: CommandContext, args: ArgCursor): Reply {
   return subcommandSyntaxError(argv);
 }
 
-/** atoi(): the leading integer, 0 for none. */
-function atoi(text: string): number {
-  return parseInt(text, 10) || 0;
-}
-
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
 function debugReload({ server }: CommandContext, args: ArgCursor): Reply {
   const opts = { save: true, flush: true, merge: false };
@@ -220,11 +214,7 @@ const BOOL_FALSE: Reply = { kind: 'bool', value: false };
 // DEBUG POPULATE count [prefix] [size]
 function debugPopulate(ctx: CommandContext, argv: readonly string[]): Reply {
   // getPositiveLongFromObjectOrReply(): Redis 7.0 answers the same for a negative number and for no number
-  const positive = (text: string): number => {
-    const n = parseInteger(text);
-    if (n === null || typeof n === 'bigint' || n < 0) return fail('ERR value is out of range, must be positive');
-    return n;
-  };
+  const positive = (text: string) => longArg(text, 0, 'ERR value is out of range, must be positive');
   const count = positive(argv[2]);
   const size = argv.length === 5 ? positive(argv[4]) : 0;
   const prefix = argv.length >= 4 ? argv[3] : 'key';

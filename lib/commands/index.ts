@@ -196,15 +196,13 @@ export function dispatch(server: Server, client: Client, argv: string[]): Reply 
   if (client.proto === 2 && !SUBSCRIBED_MODE_COMMANDS.has(command.fullname) && isSubscribed(client)) {
     return reject(server, client, command, argv, `ERR Can't execute '${command.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
-  // is_denystale_command / is_denyloading_command: for EXEC, any queued command without the flag counts
-  const queuedLacks = (flag: CommandFlag) => command.fullname === 'exec' && client.queue.some((q) => !has(q.command, flag));
   // a replica whose link is down with replica-serve-stale-data no answers only commands flagged stale (INFO, …)
   const replica = server.replicaRole;
   if (replica !== null && !replica.linkUp && !client.isMaster && !server.config.getBool('replica-serve-stale-data') &&
-      (!has(command, 'stale') || queuedLacks('stale'))) {
+      deniedWithout(command, client, 'stale')) {
     return reject(server, client, command, argv, ERR_MASTERDOWN);
   }
-  if (server.loading && (!has(command, 'loading') || queuedLacks('loading'))) return reject(server, client, command, argv, ERR_LOADING);
+  if (server.loading && deniedWithout(command, client, 'loading')) return reject(server, client, command, argv, ERR_LOADING);
   // a script past busy-reply-threshold lets other clients in, but only to kill it (or shut down)
   const busy = busyError(server);
   if (busy !== null && !has(command, 'allow_busy')) return reject(server, client, command, argv, busy);
@@ -248,6 +246,14 @@ function outOfMemory(server: Server, client: Client, command: Command, flags: re
   if (client.mode === 'multi' && !TRANSACTION_CONTROL_OOM_EXEMPT.has(name)) return true;
   return flags.includes('denyoom') ||
     (name === 'exec' && client.queue.some((q) => commandFlags(server, q.command, q.argv).includes('denyoom')));
+}
+
+/**
+ * is_denystale_command / is_denyloading_command: the command lacks `flag`, or it is an EXEC whose queue holds a
+ * command that lacks it.
+ */
+function deniedWithout(command: Command, client: Client, flag: CommandFlag): boolean {
+  return !has(command, flag) || (command.fullname === 'exec' && client.queue.some((q) => !has(q.command, flag)));
 }
 
 /** What a client in MULTI may still send over maxmemory. */

@@ -3,6 +3,7 @@
  * them: COMMAND INFO's legacy first/last/step and movablekeys (populateCommandLegacyRangeSpec) and the key search
  * of COMMAND GETKEYS (getKeysFromCommandWithSpecs in db.c), with the getkeys callbacks some commands need.
  */
+import { atoi } from './args';
 import type { CommandSpec, KeyFlag, KeyRef, KeySpec } from './types';
 
 // ---- declaring specs ----
@@ -196,16 +197,6 @@ export const countedKeys = (storeOfs: number, countOfs: number, firstOfs: number
     if (storeOfs) keys.push({ pos: storeOfs, flags: [] });
     return keys;
   };
-
-/** C's atoi() as glibc does it: strtol (clamped to 64 bits) cut to an int; 0 when there are no digits. */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
-  if (!m) return 0;
-  const v = BigInt(m[1]);
-  const clamped = v > INT64_MAX ? INT64_MAX : v < -INT64_MAX - 1n ? -INT64_MAX - 1n : v;
-  return Number(BigInt.asIntN(32, clamped));
-}
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** An argument as strcasecmp() sees it: up to its first NUL byte, in lower case. */
 const cstring = (arg: string) => {

@@ -9,8 +9,7 @@ import { ERR_SYNTAX, fail } from '../protocol/errors';
 import { encodeCommand, error, OK, simple, type Reply } from '../protocol/reply';
 import { NO_EXPIRY } from '../store/keyspace';
 import { notifyKeyspaceEvent, NOTIFY_GENERIC } from '../server/notify';
-import { parseInteger } from '../store/numbers';
-import type { ArgCursor } from './args';
+import { atoi, longArg, type ArgCursor } from './args';
 import { block, integer, key, oneof, str, tok } from './docs';
 import { dumpPayload, objectOptions } from './dump';
 import { afterKeyword, keyAt, range } from './keyspecs';
@@ -48,13 +47,6 @@ export function migrateKeys(argv: readonly string[]): KeyRef[] {
     }
   }
   return [{ pos: 3, flags }];
-}
-
-/** getLongFromObjectOrReply(). */
-function longArg(text: string): number {
-  const n = parseInteger(text);
-  if (n === null || typeof n === 'bigint') return fail('ERR value is not an integer or out of range');
-  return n;
 }
 
 // MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE] [AUTH password | AUTH2 username password] [KEYS key ...]
@@ -112,7 +104,7 @@ function migrateCommand(ctx: CommandContext, _args: ArgCursor): Reply {
   }
   const request = Buffer.concat(parts);
   const expected = (password !== null ? 1 : 0) + 1 + sent.length;
-  const host = argv[1], port = String(parseInt(argv[2], 10) || 0); // atoi()
+  const host = argv[1], port = String(atoi(argv[2]));
 
   // One retry when nothing was read and it was not a timeout (a connection that failed at once), as Redis does.
   let result = exchange(host, port, timeout, request, expected);

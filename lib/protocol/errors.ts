@@ -25,6 +25,10 @@ export const ERR_INVALID_EXPIRE = (cmd: string) => `ERR invalid expire time in '
 export const ERR_READONLY = "READONLY You can't write against a read only replica.";
 export const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
 export const ERR_MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+/** A write refused while fewer replicas than min-replicas-to-write acknowledged recently. */
+export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+/** Over maxmemory with nothing left to evict, a command that may grow memory is refused. */
+export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 export const ERR_MULTI_NESTED = 'ERR MULTI calls can not be nested';
 export const ERR_EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
 export const ERR_DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
@@ -75,9 +79,3 @@ export const errWrongArity = (fullname: string) => `ERR wrong number of argument
 /** An unknown subcommand of a container command (CONFIG, CLIENT, OBJECT, …). */
 export const errUnknownSubcommand = (sub: string, container: string) =>
   `ERR unknown subcommand '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
-
-/** A write refused while fewer replicas than min-replicas-to-write acknowledged recently (shared.noreplicaserr). */
-export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
-
-/** Over maxmemory with nothing left to evict, a command that may grow memory is refused (shared.oomerr). */
-export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";

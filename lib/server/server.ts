@@ -3,7 +3,6 @@
  * (serverCron: active expiry, client timeouts, stats). startServer() is the one entry point, used by the
  * command line and by tests that run toyredis in-process on a free port.
  */
-import { DEFAULT_PACKED_THRESHOLD } from '../rdb/write';
 import net from 'node:net';
 import type { InspectionEvent } from 'xstate';
 import { Client } from './client';
@@ -28,6 +27,7 @@ import { aclOf } from './acl';
 import { commandUnparked, dispatch } from '../commands';
 import { BLOCKED, NO_REPLY } from '../commands/types';
 import { Keyspace, type Clock, systemClock } from '../store/keyspace';
+import { DEFAULT_PACKED_THRESHOLD } from '../rdb/write';
 import { request } from '../protocol/resp';
 import { NEED_MORE, ProtocolError } from '../protocol/decoder';
 import { error, ReplyWriter, type Reply } from '../protocol/reply';

@@ -23,11 +23,6 @@ test.after.each(async () => {
   await srv.stop();
 });
 
-async function call(c: RawConnection, ...argv: string[]): Promise<string> {
-  c.send(...argv);
-  return c.readRaw();
-}
-
 /** A dataset of every type, with TTLs, in two databases. */
 const DATASET: string[][] = [
   ['SET', 's', 'plain'], ['SET', 'n', '12345'], ['SET', 'bin', 'a\0\xff\r\n'], ['SET', 'ttl', 'v', 'PX', '100000000'],
@@ -37,8 +32,8 @@ const DATASET: string[][] = [
 ];
 
 test('DEBUG RELOAD saves and loads back the same dataset; NOSAVE, NOFLUSH and MERGE as Redis has them', async () => {
-  for (const argv of DATASET) await call(conn, ...argv);
-  const before = await call(conn, 'DEBUG', 'DIGEST');
+  for (const argv of DATASET) await conn.exchange(...argv);
+  const before = await conn.exchange('DEBUG', 'DIGEST');
   assert.not.equal(before, '+0000000000000000000000000000000000000000\r\n');
   await runRows(conn, [[['DEBUG', 'RELOAD'], OK], [["DEBUG", "DIGEST"], before], [["DBSIZE"], int(10)]]);
   assert.ok(srv.logs.some((l) => l.endsWith('# DB reloaded by DEBUG RELOAD')));
@@ -56,7 +51,7 @@ test('DEBUG RELOAD saves and loads back the same dataset; NOSAVE, NOFLUSH and ME
     [['GET', 'later'], bulk('1')],
     [['DEBUG', 'RELOAD', 'NOSAVE', 'NOPE'], err('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.')],
   ]);
-  assert.ok(Number(/\d+/.exec(await call(conn, 'TTL', 'ttl'))![0]) > 99000);
+  assert.ok(Number(/\d+/.exec(await conn.exchange('TTL', 'ttl'))![0]) > 99000);
 });
 
 test('DEBUG LOADAOF empties the dataset and replays the append only file', async () => {
@@ -64,9 +59,9 @@ test('DEBUG LOADAOF empties the dataset and replays the append only file', async
   await runRows(conn, [[['SET', 'kept', '1'], OK], [['DEBUG', 'LOADAOF'], err('ERR Error trying to load the append only files')], [['GET', 'kept'], bulk('1')]]);
   await runRows(conn, [[['CONFIG', 'SET', 'appendonly', 'yes'], OK]]);
   // the rewrite that turning the AOF on starts has to finish first
-  for (let i = 0; i < 1000 && /aof_rewrite_in_progress:1/.test(await call(conn, 'INFO', 'persistence')); i++) await new Promise((r) => setTimeout(r, 10));
-  for (const argv of DATASET) await call(conn, ...argv);
-  const before = await call(conn, 'DEBUG', 'DIGEST');
+  for (let i = 0; i < 1000 && /aof_rewrite_in_progress:1/.test(await conn.exchange('INFO', 'persistence')); i++) await new Promise((r) => setTimeout(r, 10));
+  for (const argv of DATASET) await conn.exchange(...argv);
+  const before = await conn.exchange('DEBUG', 'DIGEST');
   // a key that is not in the AOF (written behind its back) disappears
   srv.server.keyspace.dbs[0].set('ghost', 'x');
   await runRows(conn, [[['DEBUG', 'LOADAOF'], OK], [['DEBUG', 'DIGEST'], before], [['EXISTS', 'ghost'], int(0)]]);
@@ -84,10 +79,10 @@ test('DEBUG SET-ACTIVE-EXPIRE 0 stops the expire cycle, not lazy expiry', async 
 
 test('DEBUG OBJECT: one address for a value changed in place, encodings, lengths and the quicklist figures', async () => {
   await runRows(conn, [[['SET', 'foo', '20000'], OK]]);
-  const first = await call(conn, 'DEBUG', 'OBJECT', 'foo');
+  const first = await conn.exchange('DEBUG', 'OBJECT', 'foo');
   assert.match(first, /^\+Value at:0x[0-9a-f]+ refcount:1 encoding:int serializedlength:3 lru:\d+ lru_seconds_idle:0\r\n$/);
-  await call(conn, 'INCR', 'foo');
-  assert.is((await call(conn, 'DEBUG', 'OBJECT', 'foo')).split(' ')[1], first.split(' ')[1]);
+  await conn.exchange('INCR', 'foo');
+  assert.is((await conn.exchange('DEBUG', 'OBJECT', 'foo')).split(' ')[1], first.split(' ')[1]);
   await runRows(conn, [
     [['DEBUG', 'OBJECT', 'nokey'], err('ERR no such key')],
     [['SET', 'small', '5'], OK],
@@ -170,9 +165,9 @@ test('time stands still inside a script: a key set with PX 1 is still there afte
 });
 
 test('DEBUG CHANGE-REPL-ID takes a new replication id and forgets the previous one', async () => {
-  const before = await call(conn, 'INFO', 'replication');
+  const before = await conn.exchange('INFO', 'replication');
   await runRows(conn, [[['DEBUG', 'CHANGE-REPL-ID'], OK]]);
-  const after = await call(conn, 'INFO', 'replication');
+  const after = await conn.exchange('INFO', 'replication');
   const id = (info: string, field: string) => new RegExp(`${field}:([0-9a-f]{40})`).exec(info)![1];
   assert.is.not(id(after, 'master_replid'), id(before, 'master_replid'));
   assert.is(id(after, 'master_replid2'), '0'.repeat(40));

@@ -74,6 +74,12 @@ export class RawConnection {
     return (await this.readFrame(ms)).bytes;
   }
 
+  /** Send one command and return its reply's bytes. */
+  async exchange(...argv: string[]): Promise<string> {
+    this.send(...argv);
+    return this.readRaw();
+  }
+
   private async readFrame(ms: number): Promise<{ reply: Reply; bytes: string }> {
     const deadline = Date.now() + ms;
     for (;;) {

@@ -15,22 +15,17 @@ const test = suite('integration/migrate');
 const { toyredis, realRedis, stop } = serverScope();
 test.after.each(stop);
 
-async function send(c: RawConnection, ...argv: string[]): Promise<string> {
-  c.send(...argv);
-  return c.readRaw();
-}
-
 /** The same MIGRATE session from `source` to `target`: the replies, then what the target holds in db 3. */
 async function session(source: number, target: number): Promise<string[]> {
   const s = await RawConnection.connect(source);
   const t = await RawConnection.connect(target);
   const out: string[] = [];
-  const run = async (c: RawConnection, ...argv: string[]) => out.push(`${label(argv)} -> ${JSON.stringify(await send(c, ...argv))}`);
+  const run = async (c: RawConnection, ...argv: string[]) => out.push(`${label(argv)} -> ${JSON.stringify(await c.exchange(...argv))}`);
   try {
-    await send(s, 'FLUSHALL');
-    await send(t, 'FLUSHALL');
+    await s.exchange('FLUSHALL');
+    await t.exchange('FLUSHALL');
     for (const argv of [['SET', 'a', '1'], ['RPUSH', 'l', 'x', 'y', 'z'], ['SET', 't', 'v', 'PX', '100000000'], ['HSET', 'h', 'f', 'v'], ['ZADD', 'z', '1.5', 'm']]) {
-      await send(s, ...argv);
+      await s.exchange(...argv);
     }
     const host = '127.0.0.1', port = String(target);
     await run(s, 'MIGRATE', host, port, 'a', '3', '1000');
@@ -75,11 +70,11 @@ test('MIGRATE toyredis → Redis and Redis → toyredis answer and move data as 
 test('MIGRATE that fails to connect, or to itself (the server is held, so the read times out), answers IOERR', async () => {
   const s = await toyredis();
   const c = await RawConnection.connect(s.port);
-  await send(c, 'SET', 'k', 'v');
+  await c.exchange('SET', 'k', 'v');
   const closed = await freePort();
-  assert.is(await send(c, 'MIGRATE', '127.0.0.1', String(closed), 'k', '0', '200'), '-IOERR error or timeout writing to target instance\r\n');
-  assert.is(await send(c, 'MIGRATE', '127.0.0.1', String(s.port), 'k', '0', '200'), '-IOERR error or timeout reading to target instance\r\n');
-  assert.is(await send(c, 'GET', 'k'), '$1\r\nv\r\n'); // nothing acknowledged, nothing deleted
+  assert.is(await c.exchange('MIGRATE', '127.0.0.1', String(closed), 'k', '0', '200'), '-IOERR error or timeout writing to target instance\r\n');
+  assert.is(await c.exchange('MIGRATE', '127.0.0.1', String(s.port), 'k', '0', '200'), '-IOERR error or timeout reading to target instance\r\n');
+  assert.is(await c.exchange('GET', 'k'), '$1\r\nv\r\n'); // nothing acknowledged, nothing deleted
   c.close();
 });
 
@@ -89,9 +84,9 @@ test('MIGRATE propagates the keys it moved as one DEL, nothing with COPY; MONITO
   try {
     const c = await srv.connect();
     const monitor = await srv.connect();
-    await send(monitor, 'MONITOR');
+    await monitor.exchange('MONITOR');
     const propagated = new Propagated(srv);
-    for (const argv of [['SET', 'a', '1'], ['SET', 'b', '2']]) await send(c, ...argv);
+    for (const argv of [['SET', 'a', '1'], ['SET', 'b', '2']]) await c.exchange(...argv);
     const port = String(target.port);
     assert.equal(await propagated.of(c, 'MIGRATE', '127.0.0.1', port, '', '0', '1000', 'COPY', 'KEYS', 'a'), []);
     assert.equal(await propagated.of(c, 'MIGRATE', '127.0.0.1', port, '', '0', '1000', 'REPLACE', 'AUTH2', 'u', 'p', 'KEYS', 'a', 'b', 'nokey'), []);

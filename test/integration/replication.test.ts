@@ -194,17 +194,14 @@ test('replica-serve-stale-data no: with the link down only stale-flagged command
   for (const s of servers) {
     const c = await RawConnection.connect(s.port);
     conns.push(c);
-    for (const argv of setup) {
-      c.send(...argv);
-      await c.readRaw();
-    }
+    for (const argv of setup) await c.exchange(...argv);
   }
   const mine = conns[0];
   mine.send('GET', 'k');
   assert.is(await mine.readRaw(), "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n");
   // queued while stale data was served; the setting changes before EXEC: EXEC is refused for its queue
   const admin = await RawConnection.connect(servers[0].port);
-  const serveStale = async (v: string) => (admin.send('CONFIG', 'SET', 'replica-serve-stale-data', v), assert.is(await admin.readRaw(), '+OK\r\n'));
+  const serveStale = async (v: string) => assert.is(await admin.exchange('CONFIG', 'SET', 'replica-serve-stale-data', v), '+OK\r\n');
   await serveStale('yes');
   mine.send('MULTI');
   mine.send('GET', 'k');

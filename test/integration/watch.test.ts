@@ -42,21 +42,15 @@ async function run(port: number, steps: Step[]): Promise<string[]> {
   const o = await RawConnection.connect(port);
   const out: string[] = [];
   try {
-    for (const c of [w, o]) {
-      c.send('FLUSHALL');
-      c.send('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
-      await c.readRaw();
-      await c.readRaw();
-    }
+    await w.exchange('FLUSHALL');
+    await w.exchange('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
     for (const step of steps) {
       if (step[0] === 'pause') {
         await new Promise((r) => setTimeout(r, 20)); // PX 1 keys are past their time (not a timing assertion)
         continue;
       }
       const [who, ...argv] = step;
-      const c = who === 'w' ? w : o;
-      c.send(...argv);
-      out.push(`${who} ${label(argv)} -> ${JSON.stringify(await c.readRaw())}`);
+      out.push(`${who} ${label(argv)} -> ${JSON.stringify(await (who === 'w' ? w : o).exchange(...argv))}`);
     }
   } finally {
     w.close();
